@@ -1,0 +1,251 @@
+"""From a noun phrase in a parsed sentence to an `Actor`.
+
+The phrase around an argument's head word is searched for cues (a named person or
+organisation, a country name, a demonym, a capital standing for its government, sector words);
+the most specific cue nearest the head wins. Pronouns and definite descriptions ("he", "they",
+"the Islamist militia", "the new rulers") are resolved against the actors the document has
+mentioned so far (`DocContext`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Token
+
+from whowhom.actors.kb import Entry, KnowledgeBase, Named
+from whowhom.actors.match import Mention
+from whowhom.records import Actor
+
+# Dependents that start a new clause or a new actor: not part of this actor's phrase.
+_CUT_DEPS = {"relcl", "acl", "conj", "cc", "advcl", "ccomp", "punct", "appos", "prep"}
+# Prepositions whose object still describes the actor: "the government of Afghanistan".
+_OF_PREPS = {"of", "from"}
+PERSON_PRONOUNS = {"he", "him", "she", "her", "his"}
+GROUP_PRONOUNS = {"they", "them"}
+# Heads of definite descriptions that refer back to a group or to a state already named.
+GROUP_NOUNS = {"militia", "group", "movement", "militant", "insurgent", "rebel", "ruler",
+               "leadership", "regime", "organization", "organisation", "islamist", "extremist",
+               "fighter", "jihadist"}
+STATE_NOUNS = {"country", "state", "nation", "republic", "kingdom", "neighbor", "neighbour"}
+GROUP_SECTORS = {"INS", "REB", "SEP", "OPP", "CRM", "UAF"}
+# How far back (in sentences) a pronoun may reach.
+COREF_WINDOW = 3
+
+
+@dataclass
+class Seen:
+    actor: Actor
+    sentence: int
+    named: Named | None = None
+    plural: bool = False
+
+
+@dataclass
+class DocContext:
+    """Actors mentioned so far in one document, in reading order."""
+
+    date: str | None
+    seen: list[Seen] = field(default_factory=list)
+
+    def remember(self, actor: Actor, sentence: int, named: Named | None = None, plural: bool = False) -> None:
+        self.seen.append(Seen(actor, sentence, named, plural))
+
+    def last(self, sentence: int, want, before: int | None = None) -> Seen | None:
+        for s in reversed(self.seen):
+            if s.sentence < sentence - COREF_WINDOW:
+                return None
+            if before is not None and s.sentence == sentence and (s.actor.start or 0) >= before:
+                continue
+            if want(s):
+                return s
+        return None
+
+    def mentioned(self, named: Named) -> bool:
+        return any(s.named is named for s in self.seen)
+
+
+class ActorResolver:
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+
+    # ------------------------------------------------------------------------------------
+    def resolve(self, head: Token, mentions: list[Mention], ctx: DocContext, sentence: int,
+                offset: int, date: str | None) -> Actor | None:
+        """The actor for the phrase headed by `head`, or None when nothing says who it is."""
+        span = phrase_tokens(head)
+        lo, hi = min(t.i for t in span), max(t.i for t in span) + 1
+        text_start = offset + head.doc[lo].idx
+        text_end = offset + head.doc[hi - 1].idx + len(head.doc[hi - 1].text)
+        text = head.doc.text[head.doc[lo].idx:head.doc[hi - 1].idx + len(head.doc[hi - 1].text)]
+        ids = {t.i for t in span}
+        inside = [m for m in mentions if any(i in ids for i in range(m.start, m.end))]
+
+        named = self._named(head, inside, ids, ctx, date)
+        if named is not None:
+            nm, how = named
+            prefer = self._cues(inside, head)
+            role = nm.role_on(date, prefer={"country": prefer[0], "sector": prefer[1]} if nm.kind == "person" else None)
+            if role is None:
+                return None
+            return Actor(text=text, code=role.actor_code, country=role.country, sector=role.sector,
+                         name=nm.name, start=text_start, end=text_end, resolved_by=how)
+
+        country, sector, how = self._cues(inside, head)
+        if country is None and sector is None:
+            return self._coref(head, ctx, sentence, text, text_start, text_end, date)
+        if country is None:
+            country = self._country_from_of(head, mentions)
+        if country is None:
+            # A sector with no nationality ("the police") is not an actor a coder can use,
+            # unless the document makes clear whose it is; the event coder may still fill
+            # the country from the event's location.
+            return Actor(text=text, code=sector or "---", country=None, sector=sector,
+                         name=None, start=text_start, end=text_end, resolved_by=how)
+        name = self.kb.countries[country].name if country in self.kb.countries else None
+        return Actor(text=text, code=f"{country}{sector or ''}", country=country, sector=sector,
+                     name=name, start=text_start, end=text_end, resolved_by=how)
+
+    # ------------------------------------------------------------------------------------
+    def _named(self, head: Token, inside: list[Mention], ids: set[int], ctx: DocContext,
+               date: str | None) -> tuple[Named, str] | None:
+        named = [(m, e) for m in inside for e in m.entries if e.kind == "named" and e.named]
+        if named:
+            # The mention containing the head, else the nearest one to it; people before bodies
+            # at equal distance ("Taliban leader Baradar" is Baradar).
+            def rank(me: tuple[Mention, Entry]) -> tuple[int, int]:
+                m, e = me
+                dist = 0 if m.covers(head.i) else min(abs(head.i - m.start), abs(head.i - (m.end - 1)))
+                return (dist, 0 if e.named.kind == "person" else 1)
+            m, e = min(named, key=rank)
+            if m.covers(head.i) or not self._head_is_other_named(head, inside):
+                return e.named, "dictionary"
+        # A person the dictionary knows under another spelling or by surname only.
+        if head.ent_type_ == "PERSON" or (head.pos_ == "PROPN" and head.text[:1].isupper()):
+            person = self._person_by_surname(head, inside, ctx, date)
+            if person is not None:
+                return person
+        return None
+
+    def _head_is_other_named(self, head: Token, inside: list[Mention]) -> bool:
+        """The head is a proper name that is not in the dictionary ("Taliban leader Kazemi")."""
+        return head.ent_type_ == "PERSON" and not any(m.covers(head.i) for m in inside)
+
+    def _person_by_surname(self, head: Token, inside: list[Mention], ctx: DocContext,
+                           date: str | None) -> tuple[Named, str] | None:
+        words = [t for t in head.doc[max(0, head.i - 3):head.i + 1]
+                 if t.ent_type_ == "PERSON" or t.i == head.i]
+        words = [t for t in words if t.pos_ == "PROPN"]
+        if not words:
+            return None
+        country, _sector, _ = self._cues(inside, head)
+        title_words = {t.lower_ for t in head.subtree}
+        for candidate_word in (words[-1], words[0]):
+            people = self.kb.by_surname.get(candidate_word.text.lower(), [])
+            if not people:
+                continue
+            # Someone already named in this document is who a bare surname means.
+            seen = [p for p in people if ctx.mentioned(p)]
+            if len(words) == 1 and seen:
+                return seen[-1], "surname"
+            fitting = []
+            for p in people:
+                role = p.role_on(date)
+                if role is None:
+                    continue
+                if country and role.country != country:
+                    continue
+                title_ok = bool(role.title) and all(w in title_words for w in role.title.split())
+                fitting.append((title_ok, p))
+            if country and any(ok for ok, _ in fitting):
+                return next(p for ok, p in fitting if ok), "surname+title"
+            if len(words) == 1 and len(fitting) == 1 and (country or len(people) == 1):
+                return fitting[0][1], "surname"
+        return None
+
+    def _cues(self, inside: list[Mention], head: Token) -> tuple[str | None, str | None, str]:
+        country = sector = None
+        how: list[str] = []
+        best_sector_rank = None
+        for m in sorted(inside, key=lambda m: abs(head.i - m.start)):
+            for e in m.entries:
+                if e.kind in ("country", "demonym", "metonym") and country is None:
+                    country = e.country
+                    how.append(e.kind)
+                    if e.kind == "metonym" and sector is None:
+                        sector = e.sector
+                elif e.kind == "sector":
+                    rank = (-self.kb.sector_priority.get(e.sector or "", 0), 0 if m.covers(head.i) else 1)
+                    if best_sector_rank is None or rank < best_sector_rank:
+                        if e.sector != sector:
+                            sector = e.sector
+                        best_sector_rank = rank
+                        if "sector" not in how:
+                            how.append("sector")
+        return country, sector, "+".join(how)
+
+    def _country_from_of(self, head: Token, mentions: list[Mention]) -> str | None:
+        """'Islamist militants in Mali': a place in the phrase tells whose actor it is."""
+        for child in head.children:
+            if child.dep_ == "prep" and child.lower_ == "in":
+                for obj in child.children:
+                    for m in mentions:
+                        if m.covers(obj.i):
+                            for e in m.entries:
+                                if e.kind in ("country", "metonym"):
+                                    return e.country
+        return None
+
+    # ------------------------------------------------------------------------------------
+    def _coref(self, head: Token, ctx: DocContext, sentence: int, text: str, start: int,
+               end: int, date: str | None) -> Actor | None:
+        lower = head.lower_
+        found: Seen | None = None
+        before = start
+        if head.pos_ == "PRON" and lower in PERSON_PRONOUNS:
+            found = ctx.last(sentence, lambda s: s.named is not None and s.named.kind == "person", before)
+            how = f"coref:{lower}"
+        elif head.pos_ == "PRON" and lower in GROUP_PRONOUNS:
+            found = ctx.last(sentence, lambda s: s.plural or (s.actor.sector in GROUP_SECTORS), before)
+            how = f"coref:{lower}"
+        elif _is_definite(head) and head.lemma_.lower() in GROUP_NOUNS:
+            found = ctx.last(sentence, lambda s: s.actor.sector in GROUP_SECTORS
+                             or (s.named is not None and s.named.kind == "organization"), before)
+            how = f"coref:the {head.lemma_.lower()}"
+        elif _is_definite(head) and head.lemma_.lower() in STATE_NOUNS:
+            found = ctx.last(sentence, lambda s: s.actor.country is not None and s.actor.sector is None
+                             and s.named is None, before)
+            how = f"coref:the {head.lemma_.lower()}"
+        if found is None:
+            return None
+        a = found.actor
+        if found.named is not None:
+            role = found.named.role_on(date, prefer={"country": a.country, "sector": a.sector})
+            if role is not None:
+                return Actor(text=text, code=role.actor_code, country=role.country, sector=role.sector,
+                             name=found.named.name, start=start, end=end, resolved_by=how)
+        return Actor(text=text, code=a.code, country=a.country, sector=a.sector, name=a.name,
+                     start=start, end=end, resolved_by=how)
+
+
+def _is_definite(head: Token) -> bool:
+    return any(c.dep_ in ("det", "poss") and c.lower_ in ("the", "its", "this", "that", "these", "those", "their")
+               for c in head.children)
+
+
+def phrase_tokens(head: Token) -> list[Token]:
+    """The head's noun phrase: itself and its modifiers, with 'of' phrases, without clauses."""
+    out = [head]
+    stack = [head]
+    while stack:
+        t = stack.pop()
+        for c in t.children:
+            if c.dep_ in _CUT_DEPS and not (c.dep_ == "prep" and c.lower_ in _OF_PREPS):
+                continue
+            out.append(c)
+            stack.append(c)
+    return sorted(out, key=lambda t: t.i)
+
+
+def conjuncts(head: Token) -> list[Token]:
+    """'Egypt and Sudan' → [Egypt, Sudan]."""
+    return [head, *[c for c in head.conjuncts if c.i > head.i]]

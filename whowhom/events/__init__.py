@@ -1,0 +1,1 @@
+"""Event coding: the CAMEO/PLOVER ontology and the rules that map text to events."""

