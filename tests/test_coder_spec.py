@@ -1,0 +1,130 @@
+"""Given this sentence on this date, these events: the coder's behaviour as a specification."""
+from conftest import roots, triples
+
+
+# --- who acts on whom -------------------------------------------------------------------------
+
+def test_capitals_act_as_their_governments(code):
+    events = code("Beijing sharply criticized Washington on Monday.", date="2021-08-20")
+    assert ("CHNGOV", "USAGOV") in {(e.source.code, e.target.code) for e in events}
+    assert {e.root_code for e in events} == {"11"}
+
+
+def test_kremlin_is_the_russian_government(code):
+    events = code("The Kremlin condemned the Ukrainian government.", date="2022-03-01")
+    assert roots(events) == {("RUS", "11", "UKR")}
+    assert events[0].source.code == "RUSGOV"
+
+
+def test_passive_voice_takes_the_by_agent_as_source(code):
+    events = code("Three Kenyan journalists were arrested by Ugandan police in Kampala on Friday.",
+                  date="2021-08-20")
+    assert len(events) == 1
+    e = events[0]
+    assert (e.source.country, e.source.sector, e.code[:2], e.target.country) == ("UGA", "COP", "17", "KEN")
+    assert e.location is not None and e.location.name == "Kampala" and e.location.country == "UGA"
+    assert e.date == "2021-08-20" and e.date_precision == "day"
+
+
+def test_reported_speech_codes_the_reported_act(code):
+    events = code("The ministry said Israeli troops attacked Hamas fighters in Gaza on Sunday.",
+                  date="2023-10-10")
+    assert any(e.source.country == "ISR" and e.target.country == "PSE" and e.root_code in ("18", "19")
+               for e in events)
+    assert not any(e.root_code == "01" for e in events)
+
+
+def test_compound_actors_with_a_reciprocal_act_code_both_directions(code):
+    events = code("Egypt and Sudan signed a defence agreement on Tuesday.", date="2021-03-04")
+    assert {("EGY", "SDN"), ("SDN", "EGY")} <= {(e.source.code[:3], e.target.code[:3]) for e in events}
+    assert {e.code for e in events} == {"057"}
+
+
+# --- what is not an event ------------------------------------------------------------------------
+
+def test_negated_acts_are_not_events(code):
+    assert code("Russia did not attack Ukraine.") == []
+    assert code("Representatives of the government of Afghanistan were not invited to the meetings in Moscow.") == []
+
+
+def test_possible_and_undecided_acts_are_not_events(code):
+    assert code("Russia could attack Ukraine next year.") == []
+    assert code("Russia has not yet decided whether the new leadership will be officially recognized.") == []
+
+
+def test_questions_and_conditions_are_not_events(code):
+    assert code("Will China invade Taiwan?") == []
+    assert code("If Iran attacks Israel, the United States will respond.") == [] or all(
+        e.root_code not in ("18", "19") for e in code("If Iran attacks Israel, the United States will respond."))
+
+
+def test_hopes_are_not_events(code):
+    events = code("The Taliban said they hoped that China could play a greater economic role in Afghanistan.")
+    assert events == []
+
+
+def test_page_clutter_is_not_coded(code):
+    assert code("Share this article:\n\nLeave a Reply\n\nmost popular\n") == []
+
+
+# --- intentions and refusals ---------------------------------------------------------------------
+
+def test_agreeing_to_meet_is_an_intent_to_meet(code):
+    events = code("Iran agreed to meet European negotiators in Vienna.", date="2021-04-01")
+    assert {e.code for e in events} == {"036"}
+    assert {(e.source.country, e.target.code[:3]) for e in events} <= {("IRN", "EUR"), ("IRN", "IGO")} or events
+
+
+def test_refusing_to_recognise_is_a_rejection(code):
+    events = code("In 1996, the Chinese leadership refused to recognize the Taliban government.", date="2021-08-20")
+    assert len(events) == 1
+    e = events[0]
+    assert (e.source.code, e.root_code, e.target.country) == ("CHNGOV", "12", "AFG")
+    assert e.date == "1996" and e.date_precision == "year"
+
+
+# --- people, dates and places ---------------------------------------------------------------------
+
+WANG_MEETS_BARADAR = ("At the end of July, Chinese Foreign Minister Wang Ji met Taliban leader Mullah Abdul "
+                      "Ghani Baradar in the northern Chinese city of Tianjin.")
+
+
+def test_minister_meets_militant_leader_at_the_end_of_july(code):
+    events = code(WANG_MEETS_BARADAR, date="2021-08-20")
+    assert len(events) == 1
+    e = events[0]
+    assert (e.source.code, e.root_code, e.target.code) == ("CHNGOV", "04", "AFGINS")
+    assert e.source.name == "Wang Yi"  # "Wang Ji" is a misspelling; title and nationality say who
+    assert e.target.name == "Abdul Ghani Baradar"
+    assert (e.date, e.date_precision, e.date_source) == ("2021-07", "month", "sentence")
+    assert e.location.name == "Tianjin" and e.location.country == "CHN"
+    assert 38 < e.location.lat < 40 and 116 < e.location.lon < 118
+    assert e.trigger.text == "met"
+    assert WANG_MEETS_BARADAR[e.trigger.start:e.trigger.end] == "met"
+    assert e.plover.event_type == "CONSULT"
+
+
+def test_he_is_the_last_person_named(code):
+    text = WANG_MEETS_BARADAR + (" He had already signed the agreement between the Islamist militia and the"
+                                 " USA in February 2020.")
+    events = [e for e in code(text, date="2021-08-20") if e.sentence_id == 1]
+    assert len(events) == 1
+    e = events[0]
+    assert e.source.name == "Abdul Ghani Baradar" and e.source.code == "AFGINS"  # a Taliban in 2020
+    assert (e.code, e.target.code) == ("057", "USA")
+    assert (e.date, e.date_precision) == ("2020-02", "month")
+    assert e.source.resolved_by.startswith("coref")
+
+
+def test_same_input_same_event_ids(code):
+    a = [e.event_id for e in code(WANG_MEETS_BARADAR)]
+    b = [e.event_id for e in code(WANG_MEETS_BARADAR)]
+    assert a == b and len(set(a)) == len(a)
+
+
+def test_every_event_explains_itself(code):
+    for e in code(WANG_MEETS_BARADAR):
+        assert e.rule and "->" in e.rule
+        assert 0 < e.confidence <= 1
+        assert e.sentence == WANG_MEETS_BARADAR
+        assert e.label and e.quad_class in (1, 2, 3, 4) and -10 <= e.goldstein <= 10
