@@ -241,7 +241,7 @@ def cmd_eval(args) -> int:
         elif kind == "actors":
             from whowhom.actors.lookup import resolve_text
 
-            report = score_actors(rows, lambda t: resolve_text(coder, t, None)[0])
+            report = score_actors(rows, lambda t, d: resolve_text(coder, t, d)[0])
         else:
             print(f"{gold}: a code mapping, not a gold set to score; skipped", file=sys.stderr)
             continue

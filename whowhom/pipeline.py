@@ -52,8 +52,8 @@ class Coder:
         self.patterns: PatternSet = load_patterns(patterns_files, codes={c.code for c in self.codebook})
         self.modality = load_modality()
         self.index = MentionIndex(self.kb, self.nlp.tokenizer)
-        self.resolver = ActorResolver(self.kb)
         self.gazetteer = Gazetteer(self.kb)
+        self.resolver = ActorResolver(self.kb, place_country=self.gazetteer.country_of)
         self.trigger_filter = TriggerFilter(self.patterns.lemmas())
         self.prefilter = prefilter
         self.min_confidence = min_confidence
@@ -149,10 +149,10 @@ class Coder:
         pairs: list[tuple[Actor, Actor]] = []
         if sources and targets:
             pairs = [(a, b) for a in sources for b in targets]
-        elif cand.pattern.reciprocal and len(sources) > 1:
-            pairs = [(a, b) for a in sources for b in sources if a is not b]
-        if cand.pattern.reciprocal and targets and sources:
-            pairs += [(b, a) for a, b in pairs]
+        elif cand.pattern.reciprocal:
+            # "Egypt and Sudan signed an agreement", "talks between X and Y": each with each.
+            group = sources if len(sources) > 1 else targets if not sources else []
+            pairs = [(a, b) for a in group for b in group if a is not b]
         if not pairs:
             return []
         skip = {t.i for a in [*cand.sources, *cand.targets] for t in phrase_tokens(a)}

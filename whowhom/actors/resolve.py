@@ -8,6 +8,7 @@ mentioned so far (`DocContext`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spacy.tokens import Token
@@ -65,8 +66,10 @@ class DocContext:
 
 
 class ActorResolver:
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, place_country: Callable[[str], str | None] | None = None):
         self.kb = kb
+        # "Shanghai police", "Rakhine rebels": a city or region in the phrase gives the country.
+        self.place_country = place_country
 
     # ------------------------------------------------------------------------------------
     def resolve(self, head: Token, mentions: list[Mention], ctx: DocContext, sentence: int,
@@ -91,8 +94,13 @@ class ActorResolver:
                          name=nm.name, start=text_start, end=text_end, resolved_by=how)
 
         country, sector, how = self._cues(inside, head)
-        if country is None and sector is None:
-            return self._coref(head, ctx, sentence, text, text_start, text_end, date)
+        if country is None:
+            # "the new rulers", "the Islamist militia": a description of someone named before.
+            referent = self._coref(head, ctx, sentence, text, text_start, text_end, date)
+            if referent is not None or sector is None:
+                return referent
+        if country is None and sector is not None:
+            country = self._country_from_place(span)
         if country is None:
             country = self._country_from_of(head, mentions)
         if country is None:
@@ -182,6 +190,20 @@ class ActorResolver:
                         if "sector" not in how:
                             how.append("sector")
         return country, sector, "+".join(how)
+
+    def _country_from_place(self, span: list[Token]) -> str | None:
+        if self.place_country is None:
+            return None
+        for t in span:
+            if t.pos_ == "PROPN" and t.text[:1].isupper():
+                name = t.text
+                if t.ent_type_ and t.ent_iob_ != "O":
+                    ent = next((e for e in t.doc.ents if e.start <= t.i < e.end), None)
+                    name = ent.text if ent is not None else name
+                country = self.place_country(name)
+                if country:
+                    return country
+        return None
 
     def _country_from_of(self, head: Token, mentions: list[Mention]) -> str | None:
         """'Islamist militants in Mali': a place in the phrase tells whose actor it is."""

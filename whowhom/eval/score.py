@@ -205,26 +205,31 @@ def score_event_types(rows: list[dict[str, Any]], code_doc: Callable[[Document],
 
 # ------------------------------------------------------------------------------- actors ----
 
-def score_actors(rows: list[dict[str, Any]], resolve_text: Callable[[str], Any]) -> Report:
+def score_actors(rows: list[dict[str, Any]], resolve_text: Callable[[str, str | None], Any]) -> Report:
+    """`expect.country` ('' = no country) and, where given, `expect.code_1` (the sector)."""
     country_ok = country_n = sector_ok = sector_n = 0
     errors = []
     for row in rows:
         expect = row.get("expect") or {}
         if "country" not in expect:
             continue
-        actor = resolve_text(row["actor_text"])
+        date = (row.get("kwargs") or {}).get("query_date")
+        actor = resolve_text(row["actor_text"], date)
         got_country = actor.country if actor else None
-        want = expect.get("country")
+        want = expect.get("country") or None
         country_n += 1
-        ok = (got_country or None) == (want or None)
+        ok = (got_country or None) == want
         country_ok += ok
-        if expect.get("sector") or expect.get("code_1"):
-            want_sector = expect.get("sector")
-            if want_sector:
-                sector_n += 1
-                sector_ok += bool(actor and actor.sector == want_sector)
-        if not ok:
-            errors.append({"text": row["actor_text"], "expected": want, "got": got_country,
+        want_sector = expect.get("code_1") or expect.get("sector")
+        sector_hit = None
+        if want_sector:
+            sector_n += 1
+            got = {actor.sector} if actor and actor.sector else set()
+            sector_hit = want_sector in got or (expect.get("code_2") in got if expect.get("code_2") else False)
+            sector_ok += sector_hit
+        if not ok or sector_hit is False:
+            errors.append({"text": row["actor_text"], "expected": [want, want_sector],
+                           "got": [got_country, actor.sector if actor else None],
                            "resolved": actor.code if actor else None})
     return Report("actors", country_n, {
         "country_accuracy": round(country_ok / country_n, 3) if country_n else 0.0,

@@ -73,6 +73,13 @@ class Gazetteer:
                 return self.places[k]
         return None
 
+    def country_of(self, name: str) -> str | None:
+        """The country of a city or region named in an actor phrase ("Shanghai police")."""
+        place = self.lookup(name)
+        if place is None or place.feature == "sea" or (place.feature == "city" and place.population < 100_000):
+            return None
+        return place.country
+
     # ---------------------------------------------------------------------------------
     def locate(self, sent: Doc, trigger: Token, skip: set[int], offset: int) -> Location | None:
         """The place the event happened, if the sentence says: "met X *in Tianjin*"."""

@@ -17,9 +17,7 @@ it only for one batch. See `whowhom.store.connection` for how the two processes 
 """
 from __future__ import annotations
 
-import base64
 import datetime as _dt
-import json
 import os
 import time
 from contextlib import contextmanager
@@ -37,6 +35,7 @@ from whowhom.store import dedup
 from whowhom.store.connection import (
     read_connection, translate, write_connection, writer_session,
 )
+from whowhom.store.queries import Page, QueryMixin, _jsonable  # noqa: F401
 from whowhom.store.errors import (
     NotAStore, StoreCorrupt, StoreError, StoreNotFound, StoreReadOnly, StoreVersionError,
 )
@@ -221,7 +220,7 @@ FROM allm
 """
 
 
-class Store:
+class Store(QueryMixin):
     """whowhom's event store: one DuckDB file with documents, mentions, events and actors.
 
     >>> with Store("news.duckdb") as store:

@@ -1,0 +1,280 @@
+"""Benchmark of the event store (whowhom.store.Store).
+
+    python benchmarks/bench_store.py                 # 5,000,000 events (~6.5 M mentions)
+    python benchmarks/bench_store.py --events 200000 # quicker
+
+1. Builds a synthetic store of at least --events deduplicated events: articles reporting
+   "happenings" (a dyad, a CAMEO code, a day, maybe a place) with realistic skew — a few
+   countries and codes dominate (Zipf), dates over ten years, 1-8 reports per happening, 30% of
+   re-reports dated a day later, 60% without a location — generated in Arrow batches and
+   written through `Store.add_arrow` (content-hash check, dedup, events and actors tables,
+   one transaction per batch). Prints the insert rate.
+2. Times the queries the dashboard calls: one dyad's monthly series, all dyads by month,
+   filtered events, one event with its mentions, top actors, the network, text search —
+   each on a fresh read-only connection, as a server request would.
+3. Deduplication quality on a corpus with known duplicates: mentions in, events out, and how
+   many events mix two different happenings (purity) / how many happenings were split.
+
+Targets (issue 5): >= 100,000 events/s stored; dyad monthly series < 1 s at 5 M events.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from whowhom.store import Store  # noqa: E402
+
+COUNTRIES = ["USA", "CHN", "RUS", "UKR", "GBR", "FRA", "DEU", "IRN", "ISR", "PSE", "SYR", "IRQ",
+             "AFG", "PAK", "IND", "JPN", "KOR", "PRK", "TUR", "SAU", "EGY", "NGA", "ZAF", "BRA",
+             "MEX", "VEN", "COL", "ETH", "SDN", "SOM", "YEM", "LBN", "LBY", "MLI", "NER", "KEN",
+             "IDN", "PHL", "MMR", "THA", "VNM", "AUS", "CAN", "ITA", "ESP", "POL", "BLR", "GEO",
+             "ARM", "AZE", "KAZ", "UZB", "TWN", "HKG", "QAT", "ARE", "JOR", "DZA", "MAR", "TUN"]
+SECTORS = ["GOV", "GOV", "GOV", "MIL", "", "OPP", "REB", "BUS", "MED", "CVL", "COP", "JUD"]
+CODES = {  # code: (weight, goldstein, quad, plover)
+    "010": (12, 0.0, 1, ""), "012": (3, -0.1, 1, ""), "013": (3, 0.4, 1, ""),
+    "020": (4, 3.0, 1, ""), "036": (5, 4.0, 1, "AGREE"), "040": (8, 1.0, 1, "CONSULT"),
+    "042": (6, 1.9, 1, "CONSULT"), "043": (6, 2.8, 1, "CONSULT"), "046": (4, 7.0, 1, "CONSULT"),
+    "051": (4, 3.4, 1, "SUPPORT"), "057": (2, 8.0, 1, "COOPERATE"), "061": (2, 6.4, 2, "COOPERATE"),
+    "071": (2, 7.4, 2, "AID"), "073": (1, 7.4, 2, "AID"), "084": (1, 7.0, 2, "RETREAT"),
+    "090": (1, -2.0, 3, "ACCUSE"), "100": (1, -5.0, 3, "REQUEST"), "111": (5, -2.0, 3, "ACCUSE"),
+    "112": (4, -2.0, 3, "ACCUSE"), "120": (2, -4.0, 3, "REJECT"), "130": (2, -4.4, 3, "THREATEN"),
+    "138": (1, -7.0, 3, "THREATEN"), "141": (2, -6.5, 4, "PROTEST"), "163": (1, -8.0, 4, "SANCTION"),
+    "173": (3, -5.0, 4, "COERCE"), "190": (4, -10.0, 4, "ASSAULT"), "193": (2, -10.0, 4, "ASSAULT"),
+    "180": (2, -9.0, 4, "ASSAULT"), "1823": (1, -10.0, 4, "ASSAULT"), "154": (1, -7.2, 4, "MOBILIZE"),
+}
+VERBS = ["met", "criticised", "visited", "accused", "signed a deal with", "attacked", "hosted",
+         "urged", "warned", "praised"]
+START_DAY = int(np.datetime64("2015-01-01", "D").astype(np.int64))
+N_DAYS = 3652
+
+
+def zipf_choice(rng: np.random.Generator, n_items: int, size: int, a: float = 1.1) -> np.ndarray:
+    w = 1.0 / np.arange(1, n_items + 1) ** a
+    return rng.choice(n_items, size=size, p=w / w.sum())
+
+
+def hex_ids(rng: np.random.Generator, n: int, width: int = 20) -> pa.Array:
+    raw = rng.integers(0, 16, size=(n, width), dtype=np.uint8)
+    chars = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[raw]
+    return pc.cast(pa.array(chars.view(f"S{width}").ravel()), pa.string())
+
+
+def make_corpus(n_happen: int, rng: np.random.Generator, max_reports: int = 8,
+                first_doc: int = 0) -> tuple[pa.Table, pa.Table, np.ndarray]:
+    """Documents and mentions for `n_happen` happenings; returns (docs, mentions, truth)."""
+    codes = list(CODES)
+    cw = np.array([CODES[c][0] for c in codes], float)
+    src_c = zipf_choice(rng, len(COUNTRIES), n_happen)
+    tgt_c = zipf_choice(rng, len(COUNTRIES), n_happen)
+    tgt_c = np.where(tgt_c == src_c, (tgt_c + 1) % len(COUNTRIES), tgt_c)
+    src_s = rng.integers(0, len(SECTORS), n_happen)
+    tgt_s = rng.integers(0, len(SECTORS), n_happen)
+    code = rng.choice(len(codes), size=n_happen, p=cw / cw.sum())
+    day = START_DAY + (N_DAYS * np.sqrt(rng.random(n_happen))).astype(np.int64)  # growing news
+    loc = rng.random(n_happen)
+    loc_c = np.where(loc < 0.6, -1, np.where(loc < 0.85, src_c, tgt_c))
+    # reports per happening: 1 + geometric, capped
+    reports = np.minimum(1 + rng.geometric(0.62, n_happen) - 1, max_reports)
+    hid = np.repeat(np.arange(n_happen), reports)
+    n = hid.size
+    late = rng.random(n) < 0.3
+    mday = day[hid] + late
+    month_only = rng.random(n) < 0.03
+    # mentions -> documents: ~5 mentions per document, shuffled so a document mixes happenings
+    perm = rng.permutation(n)
+    hid, mday, month_only = hid[perm], mday[perm], month_only[perm]
+    n_docs = max(1, n // 5)
+    doc_of = np.sort(rng.integers(0, n_docs, n))
+    doc_ids = pc.cast(pa.array(np.char.add(b"d", np.char.zfill(
+        np.arange(first_doc, first_doc + n_docs).astype("S12"), 10))), pa.string())
+
+    def country_codes(idx: np.ndarray, sect: np.ndarray) -> pa.Array:
+        return pc.cast(pa.array(np.char.add(np.array(COUNTRIES, "S3")[idx],
+                                            np.array(SECTORS, "S3")[sect])), pa.string())
+
+    s_code = country_codes(src_c[hid], src_s[hid])
+    t_code = country_codes(tgt_c[hid], tgt_s[hid])
+    s_ctry = pa.array(np.array(COUNTRIES)[src_c[hid]])
+    t_ctry = pa.array(np.array(COUNTRIES)[tgt_c[hid]])
+    ev_code = pa.array(np.array(codes)[code[hid]])
+    dates = mday.astype("datetime64[D]").astype(str)
+    dates = np.where(month_only, np.char.ljust(dates.astype("U7"), 7), dates)
+    lc = loc_c[hid]
+    loc_country = pa.array(np.where(lc >= 0, np.array(COUNTRIES)[np.maximum(lc, 0)], None))
+    verbs = np.array(VERBS)[rng.integers(0, len(VERBS), n)]
+    sentence = pc.binary_join_element_wise(
+        s_code, pa.array(verbs), t_code,
+        pa.array(np.full(n, "in a statement reported by several agencies on")), pa.array(dates), " ")
+    gold = np.array([CODES[c][1] for c in codes])[code[hid]]
+    quad = np.array([CODES[c][2] for c in codes])[code[hid]]
+    plover = np.array([CODES[c][3] for c in codes])[code[hid]]
+    mentions = pa.table({
+        "mention_id": hex_ids(rng, n), "doc_id": pc.take(doc_ids, pa.array(doc_of)),
+        "sentence_id": pa.array(rng.integers(0, 30, n), pa.int32()), "sentence": sentence,
+        "source_text": s_code, "source_code": s_code, "source_country": s_ctry,
+        "source_name": s_ctry, "target_text": t_code, "target_code": t_code,
+        "target_country": t_ctry, "target_name": t_ctry, "code": ev_code,
+        "root_code": pc.utf8_slice_codeunits(ev_code, 0, 2), "label": ev_code,
+        "goldstein": gold, "quad_class": pa.array(quad, pa.int32()),
+        "plover_event_type": pa.array(plover), "trigger_text": pa.array(verbs),
+        "trigger_start": pa.array(np.full(n, 7), pa.int32()),
+        "trigger_end": pa.array(np.full(n, 12), pa.int32()),
+        "confidence": rng.random(n) * 0.5 + 0.5, "rule": pa.array(np.full(n, "bench")),
+        "date": pa.array(dates), "location_country": loc_country,
+        "location_name": loc_country, "sentence_start": pa.array(np.zeros(n), pa.int32()),
+        "sentence_end": pa.array(np.full(n, 80), pa.int32()),
+        "coder_version": pa.array(np.full(n, "bench")),
+    })
+    outlets = np.array([f"outlet{i}.example" for i in range(400)])
+    docs = pa.table({
+        "id": doc_ids, "url": pc.binary_join_element_wise("https://news.example/", doc_ids, ""),
+        "title": doc_ids, "pub_date": pa.array(np.full(n_docs, "2024-12-31")),
+        "outlet": pa.array(outlets[zipf_choice(rng, len(outlets), n_docs, 0.8)]),
+        "content_hash": hex_ids(rng, n_docs, 40),
+        "coder_version": pa.array(np.full(n_docs, "bench")),
+        "text": pc.binary_join_element_wise(pa.array(np.full(n_docs, "Synthetic article")),
+                                            doc_ids, " "),
+    })
+    return docs, mentions, hid
+
+
+def timed(fn, repeat: int = 3) -> tuple[float, object]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def bench_insert(path: str, n_events: int, batch_happenings: int, seed: int) -> Store:
+    rng = np.random.default_rng(seed)
+    store = Store(path)
+    total_mentions = total_docs = 0
+    write_s = 0.0
+    t_all = time.perf_counter()
+    # ~0.83 events per happening survive dedup (same key within a day collide); overshoot a bit
+    target_happen = int(n_events / 0.8) + 1
+    done = 0
+    first_doc = 0
+    while True:
+        k = min(batch_happenings, target_happen - done) if done < target_happen else batch_happenings
+        docs, ments, _ = make_corpus(k, rng, first_doc=first_doc)
+        first_doc += docs.num_rows
+        t = time.perf_counter()
+        stats = store.add_arrow(docs, ments, batch_documents=docs.num_rows)
+        dt = time.perf_counter() - t
+        write_s += dt
+        done += k
+        total_mentions += stats.mentions_added
+        total_docs += stats.documents_added
+        print(f"  batch: {docs.num_rows:,} docs, {ments.num_rows:,} mentions -> events "
+              f"{stats.events_after:,} in {dt:.1f} s", flush=True)
+        if stats.events_after >= n_events:
+            break
+    events = store.count_events()
+    print(f"stored {total_docs:,} documents, {total_mentions:,} mentions, {events:,} events; "
+          f"file {os.path.getsize(path) / 1e6:,.0f} MB")
+    print(f"INSERT: {write_s:.1f} s in store calls ({time.perf_counter() - t_all:.1f} s with "
+          f"generation): {events / write_s:,.0f} events/s, {total_mentions / write_s:,.0f} "
+          f"mentions/s")
+    return store
+
+
+def bench_queries(store: Store) -> None:
+    top = store.network(limit=1)[0]
+    src, tgt = top["source"], top["target"]
+    ev = store.events(limit=1, order="-mentions")[0]
+    cases = [
+        (f"dyad monthly series {src}->{tgt}", lambda: store.dyads(source=src, target=tgt, by="month")),
+        ("dyad monthly series USA->CHN (prefix)", lambda: store.dyads(source="USA", target="CHN", by="month")),
+        ("all events by month (timeline)", lambda: store.dyads(by="month")),
+        ("all dyads by month (split)", lambda: store.dyads(by="month", split=True, level="country", arrow=True)),
+        ("weekly series RUS->UKR 2022", lambda: store.dyads(source="RUS", target="UKR", by="week", since="2022", until="2022")),
+        ("events code=04 country=RUS since 2021 (100)", lambda: store.events(code="04", country="RUS", since="2021-01-01", limit=100)),
+        ("events source=CHN quad=4 by mentions (50)", lambda: store.events(source="CHN", quad_class=4, order="-mentions", limit=50)),
+        ("count events root=19 2020", lambda: store.count_events(root="19", since="2020", until="2020")),
+        ("event(id) with mentions", lambda: store.event(ev["event_id"])),
+        ("actors top 20", lambda: store.actors(top=20)),
+        ("actors top 20 since 2023", lambda: store.actors(top=20, since="2023")),
+        ("network by country (500 edges)", lambda: store.network(level="country")),
+        ("places (500)", lambda: store.places()),
+        ("text contains 'signed a deal' (20)", lambda: store.events(text="signed a deal", source="USA", limit=20)),
+    ]
+    print("QUERIES (best of 3, each opening the file read-only like a server request):")
+    for name, fn in cases:
+        secs, out = timed(fn)
+        n = out.num_rows if hasattr(out, "num_rows") else (len(out) if hasattr(out, "__len__") else out)
+        print(f"  {name:<48} {secs * 1000:8.1f} ms  ({n} rows)")
+
+
+def bench_dedup(n_happen: int, seed: int) -> None:
+    rng = np.random.default_rng(seed + 1)
+    docs, ments, truth = make_corpus(n_happen, rng, max_reports=8)
+    d = tempfile.mkdtemp(prefix="whowhom-dedup-")
+    try:
+        store = Store(os.path.join(d, "dedup.duckdb"))
+        t = time.perf_counter()
+        store.add_arrow(docs, ments)
+        secs = time.perf_counter() - t
+        with store.reader() as con:
+            assign = con.sql("SELECT mention_id, event_id FROM mentions").to_arrow_table()
+        m_of = dict(zip(ments.column("mention_id").to_pylist(), truth.tolist()))
+        ev_ids = assign.column("event_id").to_pylist()
+        hs = np.array([m_of[m] for m in assign.column("mention_id").to_pylist()])
+        _, ev_idx = np.unique(np.array(ev_ids), return_inverse=True)
+        pairs = np.unique(np.stack([ev_idx, hs], 1), axis=0)
+        n_events = ev_idx.max() + 1
+        mixed = n_events - np.unique(pairs[:, 0]).size + (np.bincount(pairs[:, 0]) > 1).sum()
+        split = (np.bincount(pairs[:, 1]) > 1).sum()
+        n_true = np.unique(truth).size
+        print(f"DEDUP: {ments.num_rows:,} mentions of {n_true:,} known happenings "
+              f"(from {docs.num_rows:,} articles) -> {n_events:,} events "
+              f"({100 * (1 - n_events / ments.num_rows):.1f}% fewer rows than mentions; "
+              f"ideal {100 * (1 - n_true / ments.num_rows):.1f}%) in {secs:.1f} s")
+        print(f"       events mixing >1 happening: {mixed:,} ({100 * mixed / n_events:.2f}%; "
+              f"different happenings with the same dyad+code within a day are indistinguishable); "
+              f"happenings split over >1 event: {split:,} ({100 * split / n_true:.2f}%)")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=5_000_000, help="events to store (default 5M)")
+    ap.add_argument("--batch", type=int, default=800_000,
+                    help="happenings per add_arrow call (one transaction)")
+    ap.add_argument("--dedup-happenings", type=int, default=200_000)
+    ap.add_argument("--db", help="store file (default: a temporary one, deleted at the end)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary store")
+    ap.add_argument("--seed", type=int, default=42)
+    args = ap.parse_args()
+    tmp = None
+    path = args.db
+    if not path:
+        tmp = tempfile.mkdtemp(prefix="whowhom-bench-")
+        path = os.path.join(tmp, "bench.duckdb")
+    print(f"whowhom store benchmark: {args.events:,} events, {os.cpu_count()} cores, "
+          f"duckdb {__import__('duckdb').__version__}")
+    try:
+        store = bench_insert(path, args.events, args.batch, args.seed)
+        bench_queries(store)
+        bench_dedup(args.dedup_happenings, args.seed)
+    finally:
+        if tmp and not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
