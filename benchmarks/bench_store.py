@@ -70,8 +70,10 @@ def hex_ids(rng: np.random.Generator, n: int, width: int = 20) -> pa.Array:
 
 
 def make_corpus(n_happen: int, rng: np.random.Generator, max_reports: int = 8,
-                first_doc: int = 0) -> tuple[pa.Table, pa.Table, np.ndarray]:
-    """Documents and mentions for `n_happen` happenings; returns (docs, mentions, truth)."""
+                first_doc: int = 0, span: tuple[float, float] = (0.0, 1.0)
+                ) -> tuple[pa.Table, pa.Table, np.ndarray]:
+    """Documents and mentions for `n_happen` happenings dated in `span` (fractions of the ten
+    years); returns (docs, mentions, happening id per mention)."""
     codes = list(CODES)
     cw = np.array([CODES[c][0] for c in codes], float)
     src_c = zipf_choice(rng, len(COUNTRIES), n_happen)
@@ -80,7 +82,8 @@ def make_corpus(n_happen: int, rng: np.random.Generator, max_reports: int = 8,
     src_s = rng.integers(0, len(SECTORS), n_happen)
     tgt_s = rng.integers(0, len(SECTORS), n_happen)
     code = rng.choice(len(codes), size=n_happen, p=cw / cw.sum())
-    day = START_DAY + (N_DAYS * np.sqrt(rng.random(n_happen))).astype(np.int64)  # growing news
+    lo, hi = span  # news volume grows over time: day ~ N_DAYS * sqrt(uniform)
+    day = START_DAY + (N_DAYS * np.sqrt(rng.uniform(lo * lo, hi * hi, n_happen))).astype(np.int64)
     loc = rng.random(n_happen)
     loc_c = np.where(loc < 0.6, -1, np.where(loc < 0.85, src_c, tgt_c))
     # reports per happening: 1 + geometric, capped
@@ -157,19 +160,27 @@ def timed(fn, repeat: int = 3) -> tuple[float, object]:
     return best, out
 
 
-def bench_insert(path: str, n_events: int, batch_happenings: int, seed: int) -> Store:
+def bench_insert(path: str, n_events: int, batch_happenings: int, seed: int,
+                 order: str) -> Store:
     rng = np.random.default_rng(seed)
     store = Store(path)
     total_mentions = total_docs = 0
     write_s = 0.0
     t_all = time.perf_counter()
-    # ~0.83 events per happening survive dedup (same key within a day collide); overshoot a bit
-    target_happen = int(n_events / 0.8) + 1
+    # dedup leaves ~1 event per happening; aim 2% over the target
+    target_happen = int(n_events * 1.02) + 1
+    n_batches = max(1, -(-target_happen // batch_happenings))
     done = 0
     first_doc = 0
+    b = 0
     while True:
-        k = min(batch_happenings, target_happen - done) if done < target_happen else batch_happenings
-        docs, ments, _ = make_corpus(k, rng, first_doc=first_doc)
+        k = -(-target_happen // n_batches)
+        # chronological: batch b covers the b-th slice of the ten years (news arrive in date
+        # order); random: every batch spans all ten years (worst case for re-clustering)
+        span = (b / n_batches, (b + 1) / n_batches) if order == "chronological" and b < n_batches \
+            else (0.0, 1.0)
+        b += 1
+        docs, ments, _ = make_corpus(k, rng, first_doc=first_doc, span=span)
         first_doc += docs.num_rows
         t = time.perf_counter()
         stats = store.add_arrow(docs, ments, batch_documents=docs.num_rows)
@@ -258,16 +269,18 @@ def main() -> int:
     ap.add_argument("--db", help="store file (default: a temporary one, deleted at the end)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary store")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--order", choices=["chronological", "random"], default="chronological",
+                    help="date order of the batches (default: chronological, like news)")
     args = ap.parse_args()
     tmp = None
     path = args.db
     if not path:
         tmp = tempfile.mkdtemp(prefix="whowhom-bench-")
         path = os.path.join(tmp, "bench.duckdb")
-    print(f"whowhom store benchmark: {args.events:,} events, {os.cpu_count()} cores, "
+    print(f"whowhom store benchmark: {args.events:,} events, {args.order} batches, {os.cpu_count()} cores, "
           f"duckdb {__import__('duckdb').__version__}")
     try:
-        store = bench_insert(path, args.events, args.batch, args.seed)
+        store = bench_insert(path, args.events, args.batch, args.seed, args.order)
         bench_queries(store)
         bench_dedup(args.dedup_happenings, args.seed)
     finally:

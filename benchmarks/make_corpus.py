@@ -66,18 +66,18 @@ EVENTS = [
     "{a} criticized {b} over its treatment of protesters.",
     "{a} threatened to impose sanctions on {b} if the talks failed.",
     "{a} imposed new sanctions on {b} on {day}.",
-    "{a} expressed concern over {b}'s military build-up.",
+    "{a} expressed concern over {b_pos} military build-up.",
     "{a} urged {b} to return to the negotiating table.",
-    "{a} rejected {b}'s proposal for a joint commission.",
-    "{a} welcomed {b}'s decision to reopen the embassy.",
+    "{a} rejected {b_pos} proposal for a joint commission.",
+    "{a} welcomed {b_pos} decision to reopen the embassy.",
     "{a} hosted {b} for two days of talks in {place}.",
     "{a} agreed to cooperate with {b} on counterterrorism.",
     "{a} warned {b} against further provocations.",
-    "{a} denied {b}'s claims that it had shelled the village.",
+    "{a} denied {b_pos} claims that it had shelled the village.",
     "{a} demanded that {b} withdraw its troops.",
     "{a} offered humanitarian aid to {b} after the floods.",
     "{a} thanked {b} for the vaccine donation.",
-    "{a} expelled {b}'s ambassador, citing espionage.",
+    "{a} expelled {b_pos} ambassador, citing espionage.",
     "{a} promised to provide economic assistance to {b}.",
     "{a} held talks with {b} on the nuclear programme.",
     "{a} apologized to {b} for the incident at sea.",
@@ -133,7 +133,9 @@ def _sentence(rng: random.Random, event_share: float) -> str:
                 demonym=actor[1], leader=actor[3])
     if rng.random() < event_share:
         a, b = rng.sample(ACTORS, 2)
-        s = rng.choice(EVENTS).format(a=_actor_phrase(rng, a), b=_actor_phrase(rng, b, capital_ok=False),
+        target = _actor_phrase(rng, b, capital_ok=False)
+        s = rng.choice(EVENTS).format(a=_actor_phrase(rng, a), b=target,
+                                      b_pos=target + ("'" if target.endswith("s") else "'s"),
                                       place=rng.choice([a[2], b[2]]), day=fill["day"])
         return s[0].upper() + s[1:]
     return rng.choice(BACKGROUND).format(**fill)

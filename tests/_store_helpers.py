@@ -74,7 +74,9 @@ def event_for(doc_id: str, sentence_id: int, sentence: str, sentence_start: int,
 
 def line_doc(doc_id: str, lines: list[str], *, outlet: str | None = None, url: str | None = None,
              date: str | None = None, title: str | None = None) -> Document:
-    return Document(id=doc_id, text="\n".join(lines), title=title or doc_id, date=date, url=url,
+    # a last line naming the document (not an event) keeps texts of different documents apart
+    return Document(id=doc_id, text="\n".join([*lines, f"({doc_id})"]), title=title or doc_id,
+                    date=date, url=url,
                     source=f"test:{doc_id}", outlet=outlet)
 
 
@@ -135,34 +137,71 @@ def synthetic_corpus(n_docs: int, seed: int = 7) -> list[Document]:
     return docs
 
 
+def write_line_corpus(folder: str, n_docs: int, seed: int = 7) -> list[Document]:
+    """Write `synthetic_corpus(n_docs)` as .jsonl (id, text, date, outlet) files, 10 per file."""
+    import json
+    docs = synthetic_corpus(n_docs, seed)
+    os.makedirs(folder, exist_ok=True)
+    for k in range(0, len(docs), 10):
+        with open(os.path.join(folder, f"part{k // 10:04d}.jsonl"), "w", encoding="utf-8") as fh:
+            for d in docs[k:k + 10]:
+                fh.write(json.dumps({"id": d.id, "text": d.text, "date": d.date,
+                                     "outlet": d.outlet}) + "\n")
+    return docs
+
+
 def _main(argv: list[str]) -> int:
-    """python tests/_store_helpers.py ingest DB N_DOCS DELAY BATCH
-       python tests/_store_helpers.py hold DB SECONDS   (hold a batch-sized write repeatedly)
-       python tests/_store_helpers.py query DB SECONDS  (query in a loop, print answers/errors)"""
+    """Entry points for the multi-process tests (each a real, separate process):
+
+    cli-ingest DB FOLDER DELAY BATCH   `whowhom ingest FOLDER --db DB` with the fake coder
+    hold-session DB SECONDS            hold the store's writer lock (a running ingest)
+    hold-duckdb DB SECONDS             hold the DuckDB file read-write (a foreign writer)
+    fsize DB FOLDER BYTES              ingest with the file size limited to BYTES (full disk)
+    query DB SECONDS                   query in a loop; print counts of answers and errors
+    """
     from whowhom.store import Store, StoreError
     cmd, db = argv[0], argv[1]
-    if cmd == "ingest":
-        n, delay, batch = int(argv[2]), float(argv[3]), int(argv[4])
-        docs = synthetic_corpus(n)
-        with Store(db, batch_size=batch) as store:
-            todo = store.skip_stored(docs)
-            coder = FakeCoder(delay=delay)
-
-            def report(pairs):
-                for k, p in enumerate(pairs):
-                    yield p
-            stats = store.add(report(coder.code_many(todo)), progress=False)
-        print("DONE", stats.documents_added, stats.mentions_added, flush=True)
+    if cmd == "cli-ingest":
+        folder, delay, batch = argv[2], float(argv[3]), argv[4]
+        import whowhom.store.commands as commands
+        commands._make_coder = lambda args: FakeCoder(delay=delay)
+        from whowhom.cli import main
+        return main(["ingest", folder, "--db", db, "--batch-size", batch, "--quiet"])
+    if cmd == "hold-session":
+        from whowhom.store.connection import writer_session
+        Store(db)
+        with writer_session(db):
+            print("HOLDING", flush=True)
+            time.sleep(float(argv[2]))
         return 0
+    if cmd == "hold-duckdb":
+        import duckdb
+        con = duckdb.connect(db)
+        print("HOLDING", flush=True)
+        time.sleep(float(argv[2]))
+        con.close()
+        return 0
+    if cmd == "fsize":
+        import resource
+        import signal
+        folder, limit = argv[2], int(argv[3])
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        import whowhom.store.commands as commands
+        commands._make_coder = lambda args: FakeCoder()
+        from whowhom.cli import main
+        return main(["ingest", folder, "--db", db, "--batch-size", "1000", "--quiet"])
     if cmd == "query":
         seconds = float(argv[2])
-        store = Store(db, read_only=True, timeout=20)
+        store = Store(db, read_only=True, timeout=30)
         end = time.monotonic() + seconds
         ok = errors = 0
         worst = 0.0
+        seen = set()
         while time.monotonic() < end:
             t = time.monotonic()
             try:
+                seen.add(store.stats()["documents"])
                 store.dyads(by="month")
                 store.events(limit=5)
                 ok += 1
@@ -170,7 +209,9 @@ def _main(argv: list[str]) -> int:
                 errors += 1
                 print("ERROR", exc, flush=True)
             worst = max(worst, time.monotonic() - t)
-        print(f"QUERIES ok={ok} errors={errors} worst={worst:.3f}", flush=True)
+            time.sleep(0.01)
+        print(f"QUERIES ok={ok} errors={errors} worst={worst:.3f} distinct_counts={len(seen)}",
+              flush=True)
         return 0
     raise SystemExit(f"unknown command {cmd}")
 

@@ -99,7 +99,9 @@ def _register(module: str, sub) -> None:
         if exc.name and module.startswith(exc.name):
             return
         raise
-    mod.register(sub)
+    register = getattr(mod, "register", None)
+    if register is not None:
+        register(sub)
 
 
 def add_coder_options(p: argparse.ArgumentParser, date: bool = True) -> None:
@@ -234,6 +236,11 @@ def cmd_eval(args) -> int:
             report.metrics["false_alarms_by_pattern_file"] = group_errors(report.errors)
         elif kind == "event_type":
             report = score_event_types(rows, coder.code)
+            with_triggers = score_event_types(rows, coder.code, triggers=coder.triggers)
+            report.metrics["sentence_classifier"] = {k: with_triggers.metrics[k]
+                                                     for k in ("accuracy", "macro_f1", "coded_share")}
+            if args.show_errors:
+                report.errors = with_triggers.errors
             if any("actor" in r for r in rows):
                 from whowhom.actors.lookup import countries_in_text
 
@@ -267,7 +274,13 @@ def _print_report(gold: str, report, args) -> None:
         for t, c in m["precision_at_confidence"].items():
             print(f"    >= {t}: P {c['precision']:.3f}  R {c['recall']:.3f}  ({c['events']} events)")
     elif report.kind == "event_type":
-        print(f"  accuracy {m['accuracy']:.3f}  macro F1 {m['macro_f1']:.3f}  coded {m['coded_share']:.1%} of sentences")
+        print(f"  events only:          accuracy {m['accuracy']:.3f}  macro F1 {m['macro_f1']:.3f}  "
+              f"(an event in {m['coded_share']:.1%} of sentences)")
+        sc = m.get("sentence_classifier")
+        if sc:
+            print(f"  with trigger fallback: accuracy {sc['accuracy']:.3f}  macro F1 {sc['macro_f1']:.3f}  "
+                  f"(a type for {sc['coded_share']:.1%} of sentences)")
+        print("  per label (events only):")
         for lab, r in m["per_label"].items():
             print(f"    {lab:10s} P {r['precision']:.3f} R {r['recall']:.3f} F1 {r['f1']:.3f}")
         if "actor_country_recall" in m:

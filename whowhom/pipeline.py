@@ -31,6 +31,16 @@ from whowhom.records import Actor, Document, Event, Plover, Trigger, make_event_
 _PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS
 
 
+@dataclass(frozen=True)
+class TriggerHit:
+    sentence_id: int
+    code: str
+    plover_type: str
+    trigger: str
+    score: float
+    pattern: str
+
+
 @dataclass
 class _SentenceWork:
     doc_index: int
@@ -75,6 +85,10 @@ class Coder:
             yield from self._code_chunk(buf)
 
     def _code_chunk(self, docs: list[Document]) -> Iterator[tuple[Document, list[Event]]]:
+        for d, items in zip(docs, self._parsed_chunk(docs)):
+            yield d, self._events_of(d, items)
+
+    def _parsed_chunk(self, docs: list[Document]) -> list[list[_SentenceWork]]:
         work: list[list[_SentenceWork]] = []
         to_parse: list[_SentenceWork] = []
         for di, d in enumerate(docs):
@@ -90,8 +104,7 @@ class Coder:
         parsed = self.nlp.pipe([w.sentence.text for w in to_parse], batch_size=self.batch_size)
         for w, pdoc in zip(to_parse, parsed):
             w.tokens = pdoc  # the same tokenizer made both: mention offsets stay valid
-        for d, items in zip(docs, work):
-            yield d, self._events_of(d, items)
+        return work
 
     def _is_candidate(self, toks: Doc, mentions: list[Mention]) -> bool:
         if not self.prefilter:
@@ -102,7 +115,19 @@ class Coder:
             t.text[:1].isupper() for t in list(toks)[1:])
 
     # ------------------------------------------------------------------------------------
-    def _events_of(self, doc: Document, items: list[_SentenceWork]) -> list[Event]:
+    def triggers(self, doc: Document) -> list[TriggerHit]:
+        """Every trigger the patterns find, with or without resolvable actors: a sentence-level
+        view of what is said (used to classify sentences by PLOVER type; not events)."""
+        hits: list[TriggerHit] = []
+        self._events_of(doc, next(iter(self._prepare([doc]))), hits)
+        return hits
+
+    def _prepare(self, docs: list[Document]) -> Iterator[list[_SentenceWork]]:
+        for _, items in zip(docs, self._parsed_chunk(docs)):
+            yield items
+
+    def _events_of(self, doc: Document, items: list[_SentenceWork],
+                   hits: list[TriggerHit] | None = None) -> list[Event]:
         ctx = DocContext(doc.date)
         last_date: EventDate | None = None
         events: list[Event] = []
@@ -114,6 +139,10 @@ class Coder:
                 continue
             sent = w.tokens
             for cand in find_candidates(sent, self.patterns, self.modality):
+                if hits is not None:
+                    entry = self.codebook.get(cand.code)
+                    hits.append(TriggerHit(s.index, entry.code, entry.plover_type, cand.trigger.text,
+                                           _trigger_score(cand), cand.pattern.where))
                 events.extend(self._events_of_candidate(doc, s, sent, w.mentions, cand, ctx, last_date))
             last_date = _explicit_date(sent, doc.date) or last_date
         return _dedupe_sentence_events(events, self.min_confidence)
@@ -145,7 +174,15 @@ class Coder:
         date = event_date(sent, cand.trigger, doc.date, last_date, skip=set())
         when = date.value if date else doc.date
         sources = [a for a in (self.resolver.resolve(t, mentions, ctx, s.index, s.start, when) for t in cand.sources) if a]
-        targets = [a for a in (self.resolver.resolve(t, mentions, ctx, s.index, s.start, when) for t in cand.targets) if a]
+        targets: list[Actor] = []
+        target_tokens = cand.targets
+        for slot, heads in cand.target_options:
+            targets = [a for a in (self.resolver.resolve(t, mentions, ctx, s.index, s.start, when) for t in heads) if a]
+            if any(_usable(a) for a in targets):
+                if heads != cand.targets:
+                    cand = replace(cand, targets=heads, path=cand.path.rsplit("target=", 1)[0] + f"target={slot}")
+                target_tokens = heads
+                break
         pairs: list[tuple[Actor, Actor]] = []
         if sources and targets:
             pairs = [(a, b) for a in sources for b in targets]
@@ -155,7 +192,7 @@ class Coder:
             pairs = [(a, b) for a in group for b in group if a is not b]
         if not pairs:
             return []
-        skip = {t.i for a in [*cand.sources, *cand.targets] for t in phrase_tokens(a)}
+        skip = {t.i for a in [*cand.sources, *target_tokens] for t in phrase_tokens(a)}
         if date is None:
             date = event_date(sent, cand.trigger, doc.date, last_date, skip=skip)
         location = self.gazetteer.locate(sent, cand.trigger, skip, s.start)
@@ -166,7 +203,9 @@ class Coder:
         out = []
         for src, tgt in pairs:
             src, tgt = _fill_country(src, location), _fill_country(tgt, location)
-            if not _usable(src) or not _usable(tgt) or src.code == tgt.code:
+            if not (_usable(src) and (_usable(tgt) or tgt.sector)) and not (_usable(tgt) and src.sector):
+                continue
+            if src.code == tgt.code:
                 continue
             if src.name and src.name == tgt.name:
                 continue
@@ -190,13 +229,15 @@ class Coder:
 
 
 def _usable(a: Actor) -> bool:
-    """An actor an analyst can use: a country or an international/named body."""
-    return bool(a.country) or (a.code not in ("---", "") and a.name is not None)
+    """An actor an analyst can use: a country or a named body. The other side of an event may
+    be known only by its sector ("---REB", "insurgents"), as CAMEO codes it."""
+    return bool(a.country) or (not a.code.startswith("---") and a.name is not None)
 
 
 def _fill_country(a: Actor, location) -> Actor:
     """'Muslims in Xinjiang' are Chinese: a sector without nationality takes the event's country."""
-    if a.country is None and a.name is None and a.sector and location is not None and location.country:
+    if (a.country is None and a.name is None and a.sector and a.resolved_by == "sector"
+            and location is not None and location.country):
         return replace(a, country=location.country, code=f"{location.country}{a.sector}",
                        resolved_by=f"{a.resolved_by or 'sector'}+location")
     return a
@@ -216,6 +257,8 @@ def _confidence(cand: Candidate, src: Actor, tgt: Actor, s: Sentence, date: Even
             c += 0.08
     if "nsubj" in cand.path and ("dobj" in cand.path or "prep:" in cand.path):
         c += 0.05
+    if not src.country or not tgt.country:
+        c -= 0.1
     if "none" in cand.path or "modified-noun" in cand.path:
         c -= 0.05
     if cand.pattern.pos == "noun":
@@ -225,6 +268,16 @@ def _confidence(cand: Candidate, src: Actor, tgt: Actor, s: Sentence, date: Even
     if cand.mood != "asserted":
         c -= 0.05
     return round(max(0.05, min(0.99, c)), 3)
+
+
+def _trigger_score(cand: Candidate) -> float:
+    """How likely a trigger is the sentence's main event: main verbs before subordinate ones."""
+    score = 0.5 + 0.1 * bool(cand.pattern.specificity) + 0.1 * bool(cand.sources) + 0.1 * bool(cand.targets)
+    if cand.trigger.dep_ == "ROOT":
+        score += 0.1
+    if cand.pattern.pos == "noun":
+        score -= 0.1
+    return round(score, 3)
 
 
 def _explicit_date(sent: Doc, pub: str | None) -> EventDate | None:

@@ -104,11 +104,13 @@ class ActorResolver:
         if country is None:
             country = self._country_from_of(head, mentions)
         if country is None:
-            # A sector with no nationality ("the police") is not an actor a coder can use,
-            # unless the document makes clear whose it is; the event coder may still fill
-            # the country from the event's location.
-            return Actor(text=text, code=sector or "---", country=None, sector=sector,
-                         name=None, start=text_start, end=text_end, resolved_by=how)
+            # A sector with no nationality ("the police"): the event coder may still fill the
+            # country from the event's location, but only for a plain description, never for
+            # a phrase with a name we do not know ("Taliban leader Kazemi").
+            unknown_name = any(t.pos_ == "PROPN" and not any(m.covers(t.i) for m in inside) for t in span)
+            return Actor(text=text, code=f"---{sector}", country=None, sector=sector, name=None,
+                         start=text_start, end=text_end,
+                         resolved_by=f"{how}+unknown-name" if unknown_name else how)
         name = self.kb.countries[country].name if country in self.kb.countries else None
         return Actor(text=text, code=f"{country}{sector or ''}", country=country, sector=sector,
                      name=name, start=text_start, end=text_end, resolved_by=how)

@@ -38,6 +38,16 @@ class Modality:
 
 
 @lru_cache(maxsize=1)
+def load_lemma_fixes() -> dict[str, str]:
+    text = resources.files("whowhom.data").joinpath("lemma_fixes.yaml").read_text(encoding="utf-8")
+    return {str(k).lower(): str(v).lower() for k, v in (yaml.safe_load(text) or {}).items()}
+
+
+def lemma_of(tok: Token) -> str:
+    return load_lemma_fixes().get(tok.lower_, tok.lemma_.lower())
+
+
+@lru_cache(maxsize=1)
 def load_modality() -> Modality:
     data = yaml.safe_load(resources.files("whowhom.data").joinpath("modality.yaml").read_text(encoding="utf-8"))
     return Modality(**{k: frozenset(v) if isinstance(v, list) else dict(v) for k, v in data.items()})
@@ -51,10 +61,13 @@ class Candidate:
     pattern: Pattern
     code: str
     sources: tuple[Token, ...]
-    targets: tuple[Token, ...]
+    targets: tuple[Token, ...]  # the first slot of the pattern that has words
     path: str  # how the arguments were found, for `rule`
     mood: str  # "asserted" | "intent" | "refusal"
     governor: Token | None  # the intent/refusal verb, when there is one
+    # Every filled slot in the pattern's order, so that a slot whose words are not an actor
+    # ("troops along the border with Armenia") gives way to the next.
+    target_options: tuple[tuple[str, tuple[Token, ...]], ...] = ()
 
 
 def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None = None) -> list[Candidate]:
@@ -62,11 +75,17 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
     if sent.text.rstrip().endswith("?"):
         return []
     out: list[Candidate] = []
-    for tok in sent:
+    # Verbs first: a noun that a verb pattern used as its object ("lifted *sanctions*",
+    # "suspended *talks*") is part of that event, not an event of its own.
+    tokens = sorted(sent, key=lambda t: 0 if t.pos_ in ("VERB", "AUX") else 1)
+    consumed: set[int] = set()
+    for tok in tokens:
+        if tok.i in consumed:
+            continue
         if tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ == "ROOT" and tok.lemma_ != "be"):
-            pats = patterns.candidates("verb", tok.lemma_.lower())
+            pats = patterns.candidates("verb", lemma_of(tok))
         elif tok.pos_ in ("NOUN", "PROPN"):
-            pats = patterns.candidates("noun", tok.lemma_.lower())
+            pats = patterns.candidates("noun", lemma_of(tok))
         else:
             continue
         if not pats:
@@ -74,6 +93,9 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         pattern = _choose(tok, pats)
         if pattern is None:
             continue
+        if pattern.object:
+            consumed.update(t.i for t in _object_tokens(tok) if t.lemma_.lower() in pattern.object
+                            or t.lower_ in pattern.object)
         mood, governor = _mood(tok, modality)
         if mood == "blocked":
             continue
@@ -83,9 +105,11 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         elif mood == "refusal":
             code = modality.refuse_code.get(code[:2], "120")
         sources, spath = (_verb_sources(tok) if pattern.pos == "verb" else _noun_sources(tok))
-        targets, tpath = _targets(tok, pattern, sources)
+        options = _target_options(tok, pattern, sources)
+        targets, tpath = (options[0][1], f"target={options[0][0]}") if options else ((), "target=none")
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
-                             f"{spath}; {tpath}", mood, governor))
+                             f"{spath}; {tpath}", mood, governor, tuple(options)))
+    out.sort(key=lambda c: c.trigger.i)
     return out
 
 
@@ -119,17 +143,24 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
     return best
 
 
+def _object_tokens(tok: Token) -> list[Token]:
+    """The verb's object; the object of "to/for/on/in" only when there is no direct object
+    ("called *for* a ceasefire", but not "released a report *on* detainees")."""
+    direct = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass", "attr", "oprd")]
+    if direct:
+        return direct
+    return [g for c in tok.children if c.dep_ == "prep" and c.lower_ in ("to", "for", "on", "in")
+            for g in c.children if g.dep_ == "pobj"]
+
+
 def _object_lemmas(tok: Token) -> set[str]:
     out = set()
-    for c in tok.children:
-        if c.dep_ in ("dobj", "nsubjpass", "attr", "oprd") or (c.dep_ == "prep" and c.lower_ in ("to", "for", "on", "in")):
-            heads = [c] if c.dep_ != "prep" else [g for g in c.children if g.dep_ == "pobj"]
-            for h in heads:
-                out.add(h.lemma_.lower())
-                out.add(h.lower_)
-                for comp in h.children:
-                    if comp.dep_ == "compound":
-                        out.add(f"{comp.lemma_.lower()} {h.lemma_.lower()}")
+    for h in _object_tokens(tok):
+        out.add(h.lemma_.lower())
+        out.add(h.lower_)
+        for comp in h.children:
+            if comp.dep_ == "compound":
+                out.add(f"{comp.lemma_.lower()} {h.lemma_.lower()}")
     return out
 
 
@@ -170,7 +201,9 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
                 mood, governor = "intent", node
             elif lemma in m.nonfactive and node.pos_ in ("VERB", "AUX", "ADJ", "NOUN"):
                 return "blocked", None
-        if node.dep_ not in SCOPE_DEPS or node.head.i == node.i:
+        # A noun trigger is in the scope of the verb it is the object of ("considering sanctions").
+        if (node.dep_ not in SCOPE_DEPS and not (first and tok.pos_ == "NOUN" and node.dep_ == "dobj")) \
+                or node.head.i == node.i:
             break
         # Reported speech ("X said Y attacked Z") and a clause's own time frame stop the climb
         # only for modality of the reporting verb itself, which we do not code; negation of a
@@ -244,8 +277,9 @@ def _noun_sources(tok: Token) -> tuple[list[Token], str]:
     return [], "source=none"
 
 
-def _targets(tok: Token, pattern: Pattern, sources: list[Token]) -> tuple[list[Token], str]:
+def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[tuple[str, tuple[Token, ...]]]:
     passive = any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in tok.children)
+    options = []
     for slot in pattern.target:
         heads: list[Token] = []
         if slot == "dobj":
@@ -270,8 +304,8 @@ def _targets(tok: Token, pattern: Pattern, sources: list[Token]) -> tuple[list[T
             targets = []
             for h in heads:
                 targets.extend(_with_conj(h))
-            return targets, f"target={slot}"
-    return [], "target=none"
+            options.append((slot, tuple(targets)))
+    return options
 
 
 def _preps(tok: Token, word: str, deep: bool = False) -> list[Token]:

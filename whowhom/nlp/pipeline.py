@@ -119,6 +119,8 @@ IRREGULAR = {
     "tore": "tear", "torn": "tear", "upheld": "uphold", "withheld": "withhold", "wove": "weave",
     "went": "go", "gone": "go", "did": "do", "done": "do", "was": "be", "were": "be",
     "ousted": "oust", "fired": "fire", "shelled": "shell", "bombed": "bomb", "besieged": "besiege",
+    "overran": "overrun", "overrun": "overrun", "retook": "retake", "retaken": "retake",
+    "unfroze": "unfreeze", "unfrozen": "unfreeze", "built": "build", "stricken": "strike",
 }
 
 
@@ -126,9 +128,9 @@ def word_stems(lemma: str) -> set[str]:
     """Prefixes that inflected forms of `lemma` start with ("agree" → "agre", "deny" → "den")."""
     lemma = lemma.lower()
     stems = {lemma}
-    if lemma.endswith("e") and len(lemma) > 3:
+    if lemma.endswith("e") and len(lemma) >= 3:  # "use" → "us" (used), "agree" → "agre"
         stems.add(lemma[:-1])
-    if lemma.endswith("y") and len(lemma) > 3:
+    if lemma.endswith("y") and len(lemma) > 3:  # "deny" → "den" (denied)
         stems.add(lemma[:-1])
     return stems
 
@@ -141,14 +143,14 @@ class TriggerFilter:
         self.stems: dict[str, set[str]] = {}
         for lemma in self.exact:
             for stem in word_stems(lemma):
-                self.stems.setdefault(stem[:4], set()).add(stem)
+                self.stems.setdefault(stem[:3], set()).add(stem)
         self.irregular = {form for form, lemma in IRREGULAR.items() if lemma in self.exact}
 
     def matches(self, word: str) -> bool:
         w = word.lower()
         if w in self.exact or w in self.irregular:
             return True
-        for stem in self.stems.get(w[:4], ()):
+        for stem in self.stems.get(w[:3], ()):
             if w.startswith(stem) and len(w) - len(stem) <= 4:
                 return True
         return False

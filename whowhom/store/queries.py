@@ -476,3 +476,17 @@ class QueryMixin:
         meta = dict((r["key"], r["value"]) for r in self._rows("SELECT key, value FROM meta"))
         row["meta"] = meta
         return row
+
+    # --- exports --------------------------------------------------------------------------
+
+    def export(self, fmt: str, out: Any, *, table: str = "events", header: bool | None = None,
+               include_non_plover: bool = False, **filters: Any) -> int:
+        """Write events matching `filters` to `out` (a path, or "-" for standard output).
+
+        fmt: "gdelt" (GDELT 2.0 event table, TSV), "plover" (PLOVER JSONL), "csv" or "parquet"
+        (`table` = events, mentions or documents). Returns the number of rows written. See
+        docs/store.md for each column mapping.
+        """
+        from whowhom.store.export import export
+        return export(self, fmt, out, table=table, header=header,
+                      include_non_plover=include_non_plover, **filters)

@@ -18,6 +18,7 @@ it only for one batch. See `whowhom.store.connection` for how the two processes 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import os
 import time
 from contextlib import contextmanager
@@ -31,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from whowhom.records import CODER_VERSION, Document, Event, flatten
-from whowhom.store import dedup
+from whowhom.store import writer
 from whowhom.store.connection import (
     read_connection, translate, write_connection, writer_session,
 )
@@ -121,103 +122,33 @@ def _outlet(doc: Document) -> str | None:
     return None
 
 
-# --- SQL pieces -----------------------------------------------------------------------------
+class HashSet:
+    """A set of sha1 hex digests kept as 16-byte prefixes (128 bits: no accidental clash)."""
 
-_PREC_SQL = ("CASE WHEN date_day IS NULL THEN NULL WHEN length(date) >= 10 THEN 'day' "
-             "WHEN length(date) = 7 THEN 'month' ELSE 'year' END")
+    def __init__(self) -> None:
+        self._set: set[bytes] = set()
 
-_DATE_DAY_SQL = ("CASE WHEN length(date) >= 10 THEN try_cast(substr(date, 1, 10) AS DATE) "
-                 "WHEN length(date) = 7 THEN try_cast(date || '-01' AS DATE) "
-                 "WHEN length(date) = 4 THEN try_cast(date || '-01-01' AS DATE) END")
+    @staticmethod
+    def _key(h: str) -> bytes | None:
+        try:
+            return bytes.fromhex(h[:32])
+        except (TypeError, ValueError):
+            return None
 
-# Representative value of a column for an event: that of its anchor mention (o = '').
-def _rep(col: str) -> str:
-    return f"arg_min_null({col}, o)"
+    def update(self, hashes: Iterable[str]) -> None:
+        for h in hashes:
+            k = self._key(h)
+            if k is not None:
+                self._set.add(k)
 
+    def add(self, h: str) -> None:
+        self.update([h])
 
-def _loc(col: str) -> str:
-    return f"arg_min_null({col}, lo)"
+    def __contains__(self, h: object) -> bool:
+        return isinstance(h, str) and self._key(h) in self._set
 
-
-_EVENT_AGG_SQL = f"""
-INSERT INTO events
-SELECT
-    m.event_id,
-    CASE WHEN length(m.event_id) >= 15 AND regexp_full_match(substr(m.event_id, 1, 15), '[0-9a-f]+')
-         THEN ('0x' || substr(m.event_id, 1, 15))::BIGINT
-         ELSE (hash(m.event_id) >> 2)::BIGINT END,
-    {_rep('m.date_day')},
-    {_rep('m.prec')},
-    {_rep('m.source_code')}, {_rep('m.source_name')}, {_rep('m.source_country')},
-    {_rep('m.source_sector')}, {_rep('m.source_text')},
-    {_rep('m.target_code')}, {_rep('m.target_name')}, {_rep('m.target_country')},
-    {_rep('m.target_sector')}, {_rep('m.target_text')},
-    {_rep('m.code')},
-    substr({_rep('m.code')}, 1, 3),
-    {_rep('m.root_code')}, {_rep('m.label')}, {_rep('m.goldstein')}, {_rep('m.quad_class')},
-    {_rep('m.plover_event_type')}, {_rep('m.plover_mode')},
-    {_loc('m.location_name')}, {_loc('m.location_country')}, {_loc('m.location_lat')},
-    {_loc('m.location_lon')}, {_loc('m.location_feature')},
-    count(*)::INTEGER,
-    count(DISTINCT coalesce(d.outlet, '#doc:' || m.doc_id))::INTEGER,
-    count(DISTINCT m.doc_id)::INTEGER,
-    max(m.confidence),
-    bool_or(m.sentence_id < 3),
-    {_rep('m.doc_id')},
-    {_rep('d.url')},
-    min(d.ingested_at),
-    {_rep('m.coder_version')}
-FROM (
-    SELECT *, {_PREC_SQL} AS prec,
-           CASE WHEN mention_id = event_id THEN '' ELSE mention_id END AS o,
-           CASE WHEN location_name IS NOT NULL OR location_country IS NOT NULL
-                THEN (CASE WHEN mention_id = event_id THEN '' ELSE mention_id END) END AS lo
-    FROM mentions
-    WHERE event_id IN (SELECT event_id FROM _affected)
-) m
-JOIN documents d ON d.id = m.doc_id
-GROUP BY m.event_id
-"""
-
-_ACTORS_REFRESH_SQL = """
-INSERT INTO actors
-WITH sides AS (
-    SELECT source_code AS code, source_country AS country, source_sector AS sector,
-           source_name AS name, num_mentions, date, 1 AS s, 0 AS t
-    FROM events WHERE source_code IN (SELECT code FROM _codes)
-    UNION ALL
-    SELECT target_code, target_country, target_sector, target_name, num_mentions, date, 0, 1
-    FROM events WHERE target_code IN (SELECT code FROM _codes)
-)
-SELECT code, mode(country), mode(sector), mode(name),
-       coalesce(approx_top_k(name, 5), []),
-       sum(s)::INTEGER, sum(t)::INTEGER, count(*)::INTEGER, sum(num_mentions)::BIGINT,
-       min(date), max(date)
-FROM sides GROUP BY code
-"""
-
-_CLUSTER_INPUT_SQL = """
-WITH allm AS (
-    SELECT mention_id, event_id AS old_event_id, source_code, target_code, code,
-           location_country, date, date_day, false AS is_new
-    FROM mentions
-    WHERE (source_code, target_code, code) IN (SELECT source_code, target_code, code FROM _keys)
-    UNION ALL
-    SELECT mention_id, NULL, source_code, target_code, code, location_country, date, date_day, true
-    FROM _new_m
-)
-SELECT mention_id, old_event_id, is_new,
-       dense_rank() OVER (ORDER BY source_code, target_code, code) AS k,
-       CASE WHEN coalesce(location_country, '') = '' THEN 0
-            ELSE dense_rank() OVER (PARTITION BY coalesce(location_country, '') = ''
-                                    ORDER BY location_country) END AS c,
-       CASE WHEN date_day IS NULL THEN 3 WHEN length(date) >= 10 THEN 0
-            WHEN length(date) = 7 THEN 1 ELSE 2 END AS p,
-       coalesce(date_day - DATE '1970-01-01', 0) AS d,
-       coalesce((date_day + INTERVAL 1 MONTH)::DATE - DATE '1970-01-01', 0) AS pe,
-       row_number() OVER (ORDER BY mention_id) AS r
-FROM allm
-"""
+    def __len__(self) -> int:
+        return len(self._set)
 
 
 class Store(QueryMixin):
@@ -459,6 +390,19 @@ class Store(QueryMixin):
                                "WHERE content_hash IN (SELECT h FROM _h)").fetchall()
         return {r[0] for r in rows}
 
+    def stored_hashes(self) -> HashSet:
+        """All stored content hashes as a compact set (`hash in result`), loaded in one query.
+
+        For skipping stored documents before coding in a pipeline that needs a per-document
+        answer (`whowhom ingest --workers N`); about 80 bytes per stored document.
+        """
+        with self._read() as con:
+            reader = con.sql("SELECT content_hash FROM documents").to_arrow_reader(200_000)
+            hs = HashSet()
+            for batch in reader:
+                hs.update(batch.column(0).to_pylist())
+        return hs
+
     def skip_stored(self, docs: Iterable[Any], chunk: int = 512,
                     on_skip: Callable[[Document], None] | None = None) -> Iterator[Any]:
         """Yield the items of `docs` (Documents; anything else passes through) not yet stored.
@@ -554,42 +498,110 @@ class Store(QueryMixin):
 
     def add_arrow(self, documents: pa.Table, mentions: pa.Table, *,
                   batch_documents: int = 200_000) -> IngestStats:
-        """Bulk insert: `documents` (columns of DOCUMENT_INPUT_SCHEMA) and `mentions` (the flat
-        event record, `event_id` or `mention_id` for the mention id, `doc_id` = documents.id).
+        """Bulk insert: `documents` (columns of DOCUMENT_INPUT_SCHEMA: id, url, title, pub_date,
+        outlet, source, content_hash, coder_version, text) and `mentions` (the flat event record
+        — FLAT_COLUMNS, `event_id` or `mention_id` for the mention id — whose `doc_id` names a
+        row of `documents`).
 
-        Same semantics as `add()` (skip stored content, dedupe), written in transactions of
-        `batch_documents` documents. Used by `--from-parquet` and the benchmark.
+        Same semantics as `add()` (stored content skipped, cross-article dedup), written in
+        transactions of `batch_documents` documents. Used by `--from-parquet` and the benchmark.
         """
-        stats = IngestStats()
+        ids = documents.column("id")
+        uniq = pc.unique(ids)
+        first_row = pc.index_in(uniq, value_set=ids)  # first row holding each id
+        pos = pc.index_in(mentions.column("doc_id"), value_set=uniq)
+        doc_of = pc.fill_null(pc.take(first_row, pos), -1).cast(pa.int64())
+        return self._add_tables(documents, mentions, doc_of, batch_documents)
+
+    def _add_tables(self, documents: pa.Table, mentions: pa.Table, doc_of: pa.Array,
+                    batch_documents: int, stats: IngestStats | None = None) -> IngestStats:
+        """`doc_of[i]` = row of `documents` that mention i belongs to (-1: none)."""
+        stats = stats or IngestStats()
         t0 = time.monotonic()
         documents = _conform(documents, DOCUMENT_INPUT_SCHEMA)
         if "mention_id" not in mentions.column_names and "event_id" in mentions.column_names:
             mentions = mentions.rename_columns(
                 ["mention_id" if c == "event_id" else c for c in mentions.column_names])
         mentions = _conform(mentions, MENTION_INPUT_SCHEMA)
+        n = documents.num_rows
+        with writer_session(self.path, self.writer_wait):
+            if not stats.batches:
+                stats.events_before = self._count("events")
+            mentions = mentions.append_column("_doc", doc_of)
+            documents = documents.append_column("_ord", pa.array(np.arange(n), pa.int64()))
+            for start in range(0, n, max(1, batch_documents)):
+                dt = documents.slice(start, batch_documents)
+                mask = pc.and_(pc.greater_equal(doc_of, start),
+                               pc.less(doc_of, start + dt.num_rows))
+                stats.documents_seen += dt.num_rows
+                self._write_batch(dt, mentions.filter(mask), stats)
+            stats.events_after = self._count("events")
+        stats.seconds += time.monotonic() - t0
+        return stats
+
+    def add_shards(self, paths: Sequence[str], *, progress: bool | None = None,
+                   batch_documents: int = 20_000) -> IngestStats:
+        """Load coded documents from Parquet without re-coding them.
+
+        A path is either a shard folder written by `whowhom code -o FOLDER/` (`documents/` and
+        `events/` part files; see `whowhom.parallel.shards`), loaded chunk by chunk, or a
+        Parquet file of flat events (`whowhom code -o events.parquet`): its documents are then
+        unknown, so a text-less stub document is stored per `doc_id` (its content hash derived
+        from the id, so loading the same file twice adds nothing; such documents cannot be
+        re-coded).
+        """
+        import pyarrow.parquet as pq
+        stats = IngestStats()
         with writer_session(self.path, self.writer_wait):
             stats.events_before = self._count("events")
-            n = documents.num_rows
-            # map mentions to the first document row with their doc_id
-            first = {}
-            for i, d in enumerate(documents.column("id").to_pylist()):
-                first.setdefault(d, i)
-            ord_all = pa.array([first.get(d, -1) for d in mentions.column("doc_id").to_pylist()],
-                               pa.int64())
-            mentions = mentions.append_column("_doc", ord_all)
-            documents = documents.append_column("_ord", pa.array(np.arange(n), pa.int64()))
-            for start in range(0, max(n, 1), batch_documents):
-                dt = documents.slice(start, batch_documents)
-                if dt.num_rows == 0:
-                    break
-                mask = pc.and_(pc.greater_equal(ord_all, start),
-                               pc.less(ord_all, start + dt.num_rows))
-                mt = mentions.filter(mask)
-                stats.documents_seen += dt.num_rows
-                self._write_batch(dt, mt, stats)
+            for path in paths:
+                if os.path.isdir(path):
+                    parts = _shard_parts(path)
+                    bar = _progress(progress, len(parts), "shards")
+                    for docs_file, events_file in parts:
+                        docs = pq.read_table(docs_file)
+                        evs = pq.read_table(events_file)
+                        counts = docs.column("num_events").to_numpy(zero_copy_only=False) \
+                            if "num_events" in docs.column_names else None
+                        if counts is not None and int(counts.sum()) == evs.num_rows:
+                            doc_of = pa.array(np.repeat(np.arange(docs.num_rows), counts), pa.int64())
+                            self._add_tables(docs, evs, doc_of, batch_documents, stats)
+                        else:
+                            self._add_tables(docs, evs, _doc_of(docs, evs), batch_documents, stats)
+                        if bar is not None:
+                            bar.update(1)
+                    if bar is not None:
+                        bar.close()
+                else:
+                    pf = pq.ParquetFile(path)
+                    carry = None
+                    for batch in pf.iter_batches(batch_size=100_000):
+                        t = pa.Table.from_batches([batch])
+                        if carry is not None:
+                            t = pa.concat_tables([carry, t.cast(carry.schema)])
+                        # hold back the last document: its events may continue in the next batch
+                        ids = t.column("doc_id")
+                        last = ids[len(ids) - 1]
+                        tail = pc.equal(ids, last)
+                        carry = t.filter(tail)
+                        head = t.filter(pc.invert(tail))
+                        if head.num_rows:
+                            self._add_stub_tables(head, batch_documents, stats)
+                    if carry is not None and carry.num_rows:
+                        self._add_stub_tables(carry, batch_documents, stats)
             stats.events_after = self._count("events")
-        stats.seconds = time.monotonic() - t0
         return stats
+
+    def _add_stub_tables(self, events: pa.Table, batch_documents: int, stats: IngestStats) -> None:
+        ids = pc.unique(events.column("doc_id"))
+        id_list = ids.to_pylist()
+        docs = pa.table({
+            "id": ids,
+            "content_hash": pa.array([hashlib.sha1(("whowhom:events-only:" + str(i)).encode())
+                                      .hexdigest() for i in id_list], pa.string()),
+            "coder_version": pa.array([None] * len(id_list), pa.string()),
+        })
+        self._add_tables(docs, events, _doc_of(docs, events), batch_documents, stats)
 
     def _count(self, table: str) -> int:
         assert table in TABLES
@@ -600,109 +612,30 @@ class Store(QueryMixin):
         """One transaction: new documents + their mentions + re-clustered events/actors."""
         now = _dt.datetime.now().replace(microsecond=0)
         with self._write() as con:
-            con.register("_in_docs", docs)
-            con.register("_in_m", ments)
+            staged = writer.stage_documents(con, docs)
+            new_m = writer.stage_mentions(ments, staged)
+            counts = pc.value_counts(new_m.column("doc_id")) if new_m.num_rows else None
+            per_doc = dict(zip(counts.field("values").to_pylist(),
+                               counts.field("counts").to_pylist())) if counts is not None else {}
+            dt = staged.table
+            dt = dt.append_column("ingested_at", pa.array([now] * dt.num_rows, pa.timestamp("s")))
+            dt = dt.append_column("num_mentions", pa.array(
+                [per_doc.get(i, 0) for i in dt.column("id").to_pylist()], pa.int32()))
+            con.register("_docs_in", dt)
             try:
-                # documents: drop content already stored or repeated in the batch
                 con.execute("""
-                    CREATE TEMP TABLE _b_docs AS
-                    SELECT * FROM (
-                        SELECT *, row_number() OVER (PARTITION BY content_hash ORDER BY _ord) AS _rn
-                        FROM _in_docs
-                    ) WHERE _rn = 1
-                      AND content_hash NOT IN (SELECT content_hash FROM documents)""")
-                # ids already used by other content (stored, or earlier in this batch): rename
-                con.execute("""
-                    CREATE TEMP TABLE _b_map AS
-                    SELECT _ord, id AS orig_id,
-                           CASE WHEN id IN (SELECT id FROM documents)
-                                  OR row_number() OVER (PARTITION BY id ORDER BY _ord) > 1
-                                THEN id || '~' || substr(content_hash, 1, 8) ELSE id END AS new_id
-                    FROM _b_docs""")
-                kept, renamed = con.execute(
-                    "SELECT count(*), count(*) FILTER (WHERE new_id <> orig_id) FROM _b_map"
-                ).fetchone()
-                stats.documents_added += kept
-                stats.documents_renamed += renamed
-                stats.documents_skipped += docs.num_rows - kept
-                _stage_mentions(con, "_b_map")
-                n_new = con.execute("SELECT count(*) FROM _new_m").fetchone()[0]
-                con.execute(f"""
                     INSERT INTO documents
-                    SELECT b.new_id, d.url, d.title, try_cast(d.pub_date AS DATE), d.outlet, d.source,
-                           d.content_hash, d.coder_version, d.text, ?::TIMESTAMP,
-                           (SELECT count(*) FROM _new_m m WHERE m.doc_id = b.new_id)::INTEGER
-                    FROM _b_docs d JOIN _b_map b ON d._ord = b._ord
-                    ORDER BY d._ord""", [now])
-                if n_new:
-                    self._recluster(con, new_mentions=True)
-                stats.mentions_added += n_new
-                stats.batches += 1
+                    SELECT id, url, title, try_cast(pub_date AS DATE), outlet, source, content_hash,
+                           coder_version, text, ingested_at, num_mentions
+                    FROM _docs_in ORDER BY _ord""")
             finally:
-                for t in ("_b_docs", "_b_map", "_new_m"):
-                    con.execute(f"DROP TABLE IF EXISTS {t}")
-                con.unregister("_in_docs")
-                con.unregister("_in_m")
-
-    def _recluster(self, con: duckdb.DuckDBPyConnection, new_mentions: bool,
-                   removed_events: pa.Table | None = None) -> None:
-        """Re-cluster every mention of the keys in `_keys`/`_new_m`; rewrite affected events.
-
-        Expects temp table `_new_m` (new mention rows, may be empty) and creates `_keys`.
-        `removed_events` lists event ids that lost mentions (re-coding) and must be refreshed.
-        """
-        window = self.dedup_window_days
-        con.execute("CREATE TEMP TABLE IF NOT EXISTS _keys (source_code VARCHAR, "
-                    "target_code VARCHAR, code VARCHAR)")
-        con.execute("INSERT INTO _keys SELECT DISTINCT source_code, target_code, code FROM _new_m")
-        con.execute("CREATE TEMP TABLE _k AS SELECT DISTINCT * FROM _keys")
-        con.execute("DROP TABLE _keys")
-        con.execute("ALTER TABLE _k RENAME TO _keys")
-        tbl = con.sql(_CLUSTER_INPUT_SQL).to_arrow_table()
-        rep = dedup.cluster(
-            tbl.column("k").to_numpy(), tbl.column("c").to_numpy(), tbl.column("p").to_numpy(),
-            tbl.column("d").to_numpy(), tbl.column("pe").to_numpy(), tbl.column("r").to_numpy(),
-            window)
-        mid = tbl.column("mention_id")
-        new_eid = pc.take(mid, pa.array(rep))
-        old_eid = tbl.column("old_event_id")
-        is_new = tbl.column("is_new")
-        changed = pc.and_(pc.invert(is_new), pc.fill_null(pc.not_equal(new_eid, old_eid), True))
-        assign = pa.table({"mention_id": mid, "event_id": new_eid, "old_event_id": old_eid,
-                           "is_new": is_new, "changed": changed})
-        con.register("_assign", assign)
-        try:
-            cols = ", ".join(f"n.{c}" for c in RECORD_COLUMNS)
-            con.execute(f"""
-                INSERT INTO mentions
-                SELECT a.event_id, {cols}, n.date_day
-                FROM _new_m n JOIN (SELECT mention_id, event_id FROM _assign WHERE is_new) a
-                  ON n.mention_id = a.mention_id""")
-            if pc.any(changed).as_py():
-                con.execute("""
-                    UPDATE mentions SET event_id = a.event_id
-                    FROM (SELECT mention_id, event_id FROM _assign WHERE changed) a
-                    WHERE mentions.mention_id = a.mention_id""")
-            con.execute("""
-                CREATE TEMP TABLE _affected AS
-                SELECT event_id FROM _assign WHERE is_new OR changed
-                UNION SELECT old_event_id FROM _assign WHERE changed AND old_event_id IS NOT NULL""")
-            if removed_events is not None and removed_events.num_rows:
-                con.register("_removed", removed_events)
-                con.execute("INSERT INTO _affected SELECT event_id FROM _removed "
-                            "EXCEPT SELECT event_id FROM _affected")
-                con.unregister("_removed")
-            con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _affected)")
-            con.execute(_EVENT_AGG_SQL)
-            con.execute("""
-                CREATE TEMP TABLE _codes AS
-                SELECT source_code AS code FROM _keys UNION SELECT target_code FROM _keys""")
-            con.execute("DELETE FROM actors WHERE code IN (SELECT code FROM _codes)")
-            con.execute(_ACTORS_REFRESH_SQL)
-        finally:
-            con.unregister("_assign")
-            for t in ("_affected", "_codes", "_keys"):
-                con.execute(f"DROP TABLE IF EXISTS {t}")
+                con.unregister("_docs_in")
+            n = writer.recluster(con, new_m, self.dedup_window_days) if new_m.num_rows else 0
+            stats.documents_added += dt.num_rows
+            stats.documents_renamed += int(staged.renamed.sum())
+            stats.documents_skipped += staged.skipped
+            stats.mentions_added += n
+            stats.batches += 1
 
     # --- re-coding and re-deduplication ---------------------------------------------------
 
@@ -717,7 +650,7 @@ class Store(QueryMixin):
         return rows.column("id").to_pylist()
 
     def recode(self, coder: Any, *, force: bool = False, batch_size: int | None = None,
-               progress: bool | None = None, coder_batch_size: int = 16) -> IngestStats:
+               progress: bool | None = None) -> IngestStats:
         """Re-code stored documents with `coder` and replace their mentions and events.
 
         Documents whose stored coder version differs from the coder's (`coder.version`, else
@@ -739,8 +672,8 @@ class Store(QueryMixin):
                 for start in range(0, len(ids), size):
                     chunk = ids[start:start + size]
                     docs = self._load_documents(chunk)
-                    coded = list(coder.code_many(docs, batch_size=coder_batch_size)) \
-                        if hasattr(coder, "code_many") else [(d, coder.code(d)) for d in docs]
+                    coded = list(coder.code_many(docs)) if hasattr(coder, "code_many") \
+                        else [(d, coder.code(d)) for d in docs]
                     self._replace(coded, cv, stats)
                     stats.documents_seen += len(docs)
                     if bar is not None:
@@ -764,47 +697,44 @@ class Store(QueryMixin):
     def _replace(self, coded: list[tuple[Document, Sequence[Event | dict[str, Any]]]], cv: str,
                  stats: IngestStats) -> None:
         ment_rows: list[dict[str, Any]] = []
-        doc_rows = []
         for i, (doc, evs) in enumerate(coded):
-            doc_rows.append({"_ord": i, "orig_id": doc.id, "new_id": doc.id})
             for ev in evs:
                 r = flatten(ev)
                 r["mention_id"] = r.pop("event_id")
-                r["doc_id"] = doc.id
                 r["_doc"] = i
                 ment_rows.append(r)
         mschema = MENTION_INPUT_SCHEMA.append(pa.field("_doc", pa.int64()))
         mt = pa.Table.from_pylist(ment_rows, schema=mschema)
-        dm = pa.Table.from_pylist(doc_rows, schema=pa.schema(
-            [("_ord", pa.int64()), ("orig_id", pa.string()), ("new_id", pa.string())]))
+        ids = [d.id for d, _ in coded]
+        staged = writer.StagedDocuments(
+            table=pa.table({}), kept_ords=np.arange(len(ids)), new_ids=pa.array(ids, pa.string()),
+            renamed=np.zeros(len(ids), bool), skipped=0)
+        new_m = writer.stage_mentions(mt, staged)
         with self._write() as con:
-            con.register("_in_m", mt)
-            con.register("_rmap", dm)
+            con.register("_rids", pa.table({"id": pa.array(ids, pa.string())}))
             try:
-                con.execute("CREATE TEMP TABLE _b_map AS SELECT * FROM _rmap")
-                removed = con.sql("SELECT DISTINCT event_id FROM mentions "
-                                  "WHERE doc_id IN (SELECT orig_id FROM _b_map)").to_arrow_table()
-                con.execute("CREATE TEMP TABLE _keys AS SELECT DISTINCT source_code, target_code, code "
-                            "FROM mentions WHERE doc_id IN (SELECT orig_id FROM _b_map)")
-                n_old = con.execute("SELECT count(*) FROM mentions "
-                                    "WHERE doc_id IN (SELECT orig_id FROM _b_map)").fetchone()[0]
-                con.execute("DELETE FROM mentions WHERE doc_id IN (SELECT orig_id FROM _b_map)")
-                _stage_mentions(con, "_b_map")
-                con.execute("""
-                    UPDATE documents SET coder_version = ?,
-                        num_mentions = (SELECT count(*) FROM _new_m m WHERE m.doc_id = documents.id)
-                    WHERE id IN (SELECT orig_id FROM _b_map)""", [cv])
-                n_new = con.execute("SELECT count(*) FROM _new_m").fetchone()[0]
-                self._recluster(con, new_mentions=True, removed_events=removed)
-                stats.mentions_added += n_new
-                stats.mentions_removed += n_old
-                stats.documents_recoded += len(coded)
-                stats.batches += 1
+                old = con.sql("""
+                    SELECT event_id, source_code, target_code, code, date, date_day
+                    FROM mentions WHERE doc_id IN (SELECT id FROM _rids)""").to_arrow_table()
+                con.execute("DELETE FROM mentions WHERE doc_id IN (SELECT id FROM _rids)")
+                counts = pc.value_counts(new_m.column("doc_id")) if new_m.num_rows else None
+                per_doc = dict(zip(counts.field("values").to_pylist(),
+                                   counts.field("counts").to_pylist())) if counts is not None else {}
+                con.register("_rcounts", pa.table({
+                    "id": pa.array(ids, pa.string()),
+                    "n": pa.array([per_doc.get(i, 0) for i in ids], pa.int32())}))
+                con.execute("UPDATE documents SET coder_version = ?, num_mentions = c.n "
+                            "FROM _rcounts c WHERE documents.id = c.id", [cv])
+                con.unregister("_rcounts")
             finally:
-                for t in ("_b_map", "_new_m", "_keys"):
-                    con.execute(f"DROP TABLE IF EXISTS {t}")
-                con.unregister("_in_m")
-                con.unregister("_rmap")
+                con.unregister("_rids")
+            n = writer.recluster(con, new_m, self.dedup_window_days,
+                                 extra_keys=writer._keys_for(old) if old.num_rows else None,
+                                 removed_events=old.select(["event_id"]))
+            stats.mentions_added += n
+            stats.mentions_removed += old.num_rows
+            stats.documents_recoded += len(coded)
+            stats.batches += 1
 
     def dedupe(self, window_days: int | None = None) -> dict[str, int]:
         """Re-cluster all mentions into events (e.g. with a new `window_days`, stored in meta).
@@ -818,45 +748,34 @@ class Store(QueryMixin):
             before = self._count("events")
             with self._write() as con:
                 self._set_meta(con, {"dedup_window_days": str(w), "written_by": whowhom_version()})
-                self._meta["dedup_window_days"] = str(w)
-                con.execute("CREATE TEMP TABLE _keys AS SELECT DISTINCT source_code, target_code, "
-                            "code FROM mentions")
-                con.execute("CREATE TEMP TABLE _new_m AS SELECT * EXCLUDE (event_id) FROM mentions "
-                            "LIMIT 0")
-                try:
-                    self._recluster(con, new_mentions=False)
-                finally:
-                    con.execute("DROP TABLE IF EXISTS _new_m")
+                keys = con.sql("SELECT DISTINCT source_code, target_code, code, "
+                               "DATE '0001-01-01' AS s FROM mentions").to_arrow_table()
+                writer.recluster(con, writer._empty_mentions(), w, extra_keys=keys)
+            self._meta["dedup_window_days"] = str(w)
             after = self._count("events")
             mentions = self._count("mentions")
         return {"mentions": mentions, "events_before": before, "events_after": after,
                 "window_days": w}
 
 
-def _stage_mentions(con: duckdb.DuckDBPyConnection, map_table: str) -> None:
-    """Create temp table `_new_m` from `_in_m` rows whose `_doc` is in `map_table` (_ord,
-    orig_id, new_id): renamed doc ids get recomputed mention ids (same recipe as
-    `records.make_event_id`), duplicates within a document are dropped, codes normalised and
-    `date_day` (first day of the date's period) computed."""
-    rec = ", ".join(f"m.{c}" for c in RECORD_COLUMNS if c not in ("mention_id", "doc_id"))
-    con.execute(f"""
-        CREATE TEMP TABLE _new_m AS
-        SELECT * EXCLUDE (_rn) FROM (
-            SELECT
-                CASE WHEN b.new_id = b.orig_id THEN m.mention_id ELSE
-                    substr(sha1(concat_ws(chr(31), b.new_id, m.sentence_id::VARCHAR,
-                        m.trigger_start::VARCHAR, coalesce(m.source_code, ''),
-                        coalesce(m.target_code, ''), m.code)), 1, 20) END AS mention_id,
-                b.new_id AS doc_id,
-                {rec},
-                row_number() OVER (PARTITION BY m._doc, m.mention_id
-                                   ORDER BY m.sentence_id, m.trigger_start) AS _rn
-            FROM _in_m m JOIN {map_table} b ON m._doc = b._ord
-        ) WHERE _rn = 1""")
-    con.execute("UPDATE _new_m SET source_code = coalesce(source_code, ''), "
-                "target_code = coalesce(target_code, '')")
-    con.execute("ALTER TABLE _new_m ADD COLUMN date_day DATE")
-    con.execute(f"UPDATE _new_m SET date_day = {_DATE_DAY_SQL}")
+def _doc_of(docs: pa.Table, events: pa.Table) -> pa.Array:
+    ids = docs.column("id")
+    return pc.fill_null(pc.index_in(events.column("doc_id"), value_set=ids), -1).cast(pa.int64())
+
+
+def _shard_parts(folder: str) -> list[tuple[str, str]]:
+    """(documents file, events file) of every finished chunk of a shard folder, in order."""
+    import re
+    pat = re.compile(r"^part-(\d+)\.parquet$")
+    ddir, edir = os.path.join(folder, "documents"), os.path.join(folder, "events")
+    if not (os.path.isdir(ddir) and os.path.isdir(edir)):
+        raise StoreError(f"{folder}: not a shard folder (no documents/ and events/ inside); give "
+                         f"the folder written by `whowhom code -o FOLDER/`, or a .parquet file.",
+                         folder)
+    docs = {m.group(1): f for f in os.listdir(ddir) if (m := pat.match(f))}
+    evs = {m.group(1): f for f in os.listdir(edir) if (m := pat.match(f))}
+    return [(os.path.join(ddir, docs[k]), os.path.join(edir, evs[k]))
+            for k in sorted(set(docs) & set(evs), key=int)]
 
 
 def _conform(tbl: pa.Table, schema: pa.Schema) -> pa.Table:

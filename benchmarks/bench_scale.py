@@ -1,0 +1,152 @@
+"""How coding scales: documents per second with 1 and 2 local worker processes and Ray local mode.
+
+    python benchmarks/bench_scale.py                 # 1,000 synthetic ~800-word articles
+    python benchmarks/bench_scale.py --docs 200 --no-ray
+
+All runs code the same corpus (benchmarks/make_corpus.py) through `whowhom.parallel.run.iter_coded`
+and must give identical events. For each run it prints the time to start the workers (model
+loading; for Ray also `ray.init`), the coding time and rate once the first worker is ready, the
+rate per core, speed-up against one worker, and the peak memory of each worker (ru_maxrss, as the
+worker reports it). Targets (issues "Scale" and "Coder accuracy"): 2 workers >= 1.8x one worker;
+Ray within 20% of the local pool; >= 10 documents/s per core; < 1 GB per worker.
+
+On a shared machine other processes steal CPU: the load average before each run is printed.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from make_corpus import write_corpus  # noqa: E402
+
+from whowhom.parallel.run import iter_coded  # noqa: E402
+from whowhom.parallel.scheduler import RunStats  # noqa: E402
+from whowhom.records import ReadError  # noqa: E402
+
+
+def run(label: str, corpus: str, workers: int, engine: str, chunk_size: int, words: int,
+        extra_startup: float = 0.0) -> dict:
+    load = os.getloadavg()[0]
+    stats = RunStats()
+    digest = hashlib.sha1()
+    docs = events = errors = 0
+    t0 = time.monotonic()
+    for item in iter_coded([corpus], None, {}, workers=workers, engine=engine, chunk_size=chunk_size, stats=stats):
+        if isinstance(item, ReadError):
+            errors += 1
+            continue
+        doc, evs = item
+        docs += 1
+        events += len(evs)
+        digest.update(doc.id.encode())
+        for e in evs:
+            digest.update(e.event_id.encode())
+    end = stats.finished or time.monotonic()
+    ready = stats.first_ready or t0
+    coding = end - ready
+    rss = sorted(stats.peak_rss_mb.values())
+    return {
+        "run": label, "engine": engine, "workers": stats.workers, "docs": docs, "events": events, "errors": errors,
+        "startup_s": round(ready - t0 + extra_startup, 2), "coding_s": round(coding, 2),
+        "wall_s": round(end - t0 + extra_startup, 2),
+        "docs_per_s": round(docs / coding, 2), "docs_per_s_per_core": round(docs / coding / stats.workers, 2),
+        "words_per_s": round(docs * words / coding), "peak_rss_mb_per_worker": [round(x) for x in rss],
+        "worker_deaths": stats.worker_deaths, "load_before": round(load, 2), "digest": digest.hexdigest()[:12],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--docs", type=int, default=1000)
+    p.add_argument("--words", type=int, default=800, help="words per document, about")
+    p.add_argument("--chunk-size", type=int, default=32, help="documents per chunk (default 32)")
+    p.add_argument("--corpus", default=None, help="use this JSONL corpus instead of a synthetic one")
+    p.add_argument("--no-ray", action="store_true", help="skip the Ray run")
+    p.add_argument("--json", default=None, help="also write the results as JSON to this file")
+    args = p.parse_args(argv)
+
+    tmp = tempfile.mkdtemp(prefix="whowhom-bench-")
+    corpus = args.corpus
+    words = args.words
+    if corpus is None:
+        corpus = os.path.join(tmp, "corpus.jsonl")
+        total = write_corpus(corpus, args.docs, seed=0, words=args.words)
+        words = total / args.docs
+    else:
+        with open(corpus, encoding="utf-8") as fh:
+            n, total = 0, 0
+            for line in fh:
+                n += 1
+                total += len(json.loads(line).get("text", "").split())
+        words = total / max(n, 1)
+    print(f"corpus: {args.docs if args.corpus is None else n} documents, {words:.0f} words each on average; "
+          f"chunk size {args.chunk_size}; {os.cpu_count()} CPUs", flush=True)
+
+    results = []
+    for w in (1, 2):
+        r = run(f"local x{w}", corpus, w, "local", args.chunk_size, words)
+        results.append(r)
+        print(json.dumps(r), flush=True)
+    if not args.no_ray:
+        try:
+            import ray
+        except ImportError:
+            print("ray: not installed (pip install 'whowhom[ray]'); skipped")
+        else:
+            os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+            t = time.monotonic()
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+                     _temp_dir=os.path.join(tmp, "ray"))
+            init = time.monotonic() - t
+            try:
+                r = run("ray x2", corpus, 2, "ray", args.chunk_size, words, extra_startup=init)
+                r["ray_init_s"] = round(init, 2)
+                results.append(r)
+                print(json.dumps(r), flush=True)
+            finally:
+                ray.shutdown()
+
+    one = results[0]["docs_per_s"]
+    print()
+    print(f"{'run':10s} {'startup s':>9s} {'coding s':>9s} {'docs/s':>8s} {'/core':>7s} {'words/s':>8s} "
+          f"{'speed-up':>8s} {'peak MB/worker':>15s} {'load':>5s}")
+    for r in results:
+        print(f"{r['run']:10s} {r['startup_s']:9.1f} {r['coding_s']:9.1f} {r['docs_per_s']:8.2f} "
+              f"{r['docs_per_s_per_core']:7.2f} {r['words_per_s']:8d} {r['docs_per_s'] / one:7.2f}x "
+              f"{'/'.join(map(str, r['peak_rss_mb_per_worker'])):>15s} {r['load_before']:5.2f}")
+    driver = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"driver peak memory: {driver:.0f} MB")
+    same = len({r["digest"] for r in results}) == 1
+    print(f"same documents, events and ids in every run: {'yes' if same else 'NO'}")
+    local2 = next((r for r in results if r["run"] == "local x2"), None)
+    ray2 = next((r for r in results if r["engine"] == "ray"), None)
+    print("targets:")
+    if local2:
+        s = local2["docs_per_s"] / one
+        print(f"  2 workers >= 1.8x one worker: {s:.2f}x  {'met' if s >= 1.8 else 'NOT met'}")
+    if local2 and ray2:
+        rel = ray2["docs_per_s"] / local2["docs_per_s"]
+        print(f"  Ray within 20% of the local pool: {rel:.2f}  {'met' if rel >= 0.8 else 'NOT met'}")
+    per_core = results[0]["docs_per_s_per_core"]
+    print(f"  >= 10 documents/s per core (one worker): {per_core:.2f}  {'met' if per_core >= 10 else 'NOT met'}")
+    peak = max(x for r in results for x in r["peak_rss_mb_per_worker"])
+    print(f"  < 1 GB per worker: peak {peak} MB  {'met' if peak < 1024 else 'NOT met'}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
