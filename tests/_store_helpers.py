@@ -129,8 +129,11 @@ def synthetic_corpus(n_docs: int, seed: int = 7) -> list[Document]:
     for i in range(n_docs):
         lines = []
         for (s, t, c, d, ctry) in rnd.sample(happenings, min(3, len(happenings))):
-            if rnd.random() < 0.3:  # reported the next day
+            r = rnd.random()
+            if r < 0.3:  # reported the next day
                 d = d[:8] + f"{int(d[8:]) + 1:02d}"
+            elif r < 0.4:  # or only as "in <month>"
+                d = d[:7]
             lines.append(f"{s} {t} {c} {d} {ctry}")
         docs.append(line_doc(f"doc{i:05d}", lines, outlet=f"outlet{rnd.randrange(6)}",
                              date="2021-10-01"))

@@ -343,6 +343,18 @@ def test_parquet_shards_and_resume(capsys, coder, corpus, tmp_path):
     assert [(d.id, [e.event_id for e in ev]) for d, ev in shards.iter_shards(folder)] == want
     err = capsys.readouterr().err
     assert "8 documents coded" in err and "resumed: 16 documents" in err
+    # the store loads the shards: every coded document, every event
+    pytest.importorskip("whowhom.store.commands")
+    import duckdb
+
+    db = tmp_path / "news.duckdb"
+    assert main(["ingest", str(folder), "--from-parquet", "--db", str(db), "--quiet"]) == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("select count(*) from documents").fetchall()[0][0] == len(want)
+        assert con.execute("select count(*) from mentions").fetchall()[0][0] == sum(len(ev) for _, ev in want)
+    finally:
+        con.close()
 
 
 # ------------------------------------------------------------------ Ray (optional) ----

@@ -190,6 +190,15 @@ class Coder:
             # "Egypt and Sudan signed an agreement", "talks between X and Y": each with each.
             group = sources if len(sources) > 1 else targets if not sources else []
             pairs = [(a, b) for a in group for b in group if a is not b]
+        if not pairs and sources and cand.code[:2] == "14":
+            # A protest names its target by where it happens, as CAMEO codes it: protesters
+            # "in Beijing" protest against China.
+            loc = self.gazetteer.locate(sent, cand.trigger, {t.i for a in cand.sources for t in phrase_tokens(a)}, s.start)
+            if loc is not None and loc.country:
+                place = Actor(text=loc.name, code=loc.country, country=loc.country,
+                              name=self.kb.countries[loc.country].name if loc.country in self.kb.countries else None,
+                              start=loc.start, end=loc.end, resolved_by="location")
+                pairs = [(a, place) for a in sources]
         if not pairs:
             return []
         skip = {t.i for a in [*cand.sources, *target_tokens] for t in phrase_tokens(a)}
@@ -206,8 +215,6 @@ class Coder:
             if not (_usable(src) and (_usable(tgt) or tgt.sector)) and not (_usable(tgt) and src.sector):
                 continue
             if src.code == tgt.code:
-                continue
-            if src.name and src.name == tgt.name:
                 continue
             confidence = _confidence(cand, src, tgt, s, date)
             rule = (f"{cand.pattern.describe()}; {cand.path}"
@@ -304,6 +311,12 @@ def _explicit_date_in_text(text: str, pub: str | None) -> EventDate | None:
     return None
 
 
+def _rank(e: Event) -> tuple[bool, float, int]:
+    """Among events of one root in one sentence, the specific code wins over the catch-all
+    ("agreed to meet": 036 over 030), then the more confident."""
+    return (not e.code.endswith("0") or len(e.code) == 4, e.confidence, len(e.code))
+
+
 def _dedupe_sentence_events(events: list[Event], min_confidence: float) -> list[Event]:
     """One event per (sentence, source, target, root): "agreed to sign an agreement" is one."""
     best: dict[tuple, Event] = {}
@@ -312,6 +325,6 @@ def _dedupe_sentence_events(events: list[Event], min_confidence: float) -> list[
             continue
         key = (e.doc_id, e.sentence_id, e.source.code, e.target.code, e.root_code, e.source.name, e.target.name)
         old = best.get(key)
-        if old is None or (e.confidence, len(e.code)) > (old.confidence, len(old.code)):
+        if old is None or _rank(e) > _rank(old):
             best[key] = e
     return sorted(best.values(), key=lambda e: (e.sentence_id, e.trigger.start, e.source.code, e.target.code))

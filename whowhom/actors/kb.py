@@ -33,9 +33,11 @@ class Role:
     end: str | None = None
 
     def covers(self, date: str | None) -> bool:
+        """Whether the role overlaps the date, which may be a whole month or year ("1996")."""
         if date is None:
             return True
-        return (self.start is None or _lower(self.start) <= date) and (self.end is None or date <= _upper(self.end))
+        lo, hi = _lower(date), _upper(date)
+        return (self.start is None or _lower(self.start) <= hi) and (self.end is None or lo <= _upper(self.end))
 
     @property
     def actor_code(self) -> str:
@@ -76,7 +78,7 @@ def _best(roles: list[Role], prefer: dict[str, str | None] | None) -> Role:
     return max(roles, key=lambda r: _lower(r.start or "0000"))
 
 
-def _distance(role: Role, date: str) -> int:
+def _distance(role: Role, date: str) -> int:  # in years, for a date outside every role
     year = int(date[:4])
     lo = int((role.start or "0000")[:4])
     hi = int((role.end or "9999")[:4])

@@ -86,8 +86,10 @@ class ActorResolver:
         named = self._named(head, inside, ids, ctx, date)
         if named is not None:
             nm, how = named
-            prefer = self._cues(inside, head)
-            role = nm.role_on(date, prefer={"country": prefer[0], "sector": prefer[1]} if nm.kind == "person" else None)
+            cue_country, cue_sector, _ = self._cues(inside, head)
+            # "the Taliban government" (1996): the sector word picks among roles in force.
+            prefer = {"country": cue_country if nm.kind == "person" else None, "sector": cue_sector}
+            role = nm.role_on(date, prefer=prefer)
             if role is None:
                 return None
             return Actor(text=text, code=role.actor_code, country=role.country, sector=role.sector,

@@ -429,6 +429,16 @@ def create_app(db_path: str | os.PathLike[str], token: str | None = None, *,
     ) -> Response:
         return json_response({"places": store.places(limit=limit, **filters)})
 
+    @app.get("/api/documents", tags=["documents"],
+             summary="Stored documents (without their text), newest ingested first",
+             dependencies=[Depends(known("limit", "offset"))])
+    def list_documents(
+        limit: int = Query(50, ge=1, le=MAX_PAGE, description=f"Page size (1-{MAX_PAGE})."),
+        offset: int = Query(0, ge=0, le=10_000_000, description="Skip this many."),
+    ) -> Response:
+        return json_response({"documents": store.documents(limit=limit, offset=offset),
+                              "limit": limit, "offset": offset})
+
     @app.get("/api/documents/{doc_id:path}", tags=["documents"],
              summary="A stored document with its events marked by character offsets",
              dependencies=[Depends(known())])

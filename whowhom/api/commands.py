@@ -22,12 +22,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Serve the dashboard (/) and the HTTP API (/api, documented at /docs) over an "
                     "event store. Read-only unless a token is given.",
         epilog=SERVE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--db", required=True, help="the event store (a DuckDB file made by `whowhom ingest`)")
+    p.add_argument("--db", default=os.environ.get("WHOWHOM_DB"),
+                   help="the event store (a DuckDB file made by `whowhom ingest`; default: "
+                        "$WHOWHOM_DB)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--token", default=None,
                    help="enable POST /api/documents, protected by this bearer token (default: "
-                        "the WHOWHOM_TOKEN environment variable; unset = read-only)")
+                        "the WHOWHOM_TOKEN environment variable, which is safer: a token on the "
+                        "command line is visible to other users in `ps`; unset = read-only)")
     p.add_argument("--max-body", type=int, default=None, metavar="BYTES",
                    help="largest accepted request body (default 2000000)")
     p.add_argument("--log-level", default="info",
@@ -43,6 +46,8 @@ def _fail(message: str) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     db = args.db
+    if not db:
+        return _fail("give the event store with --db FILE (or set WHOWHOM_DB)")
     if not os.path.exists(db):
         return _fail(f"{db}: no such event store. Create it with `whowhom ingest FILES --db {db}`.")
     if os.path.isdir(db):

@@ -14,7 +14,7 @@ from fastapi import Query, Request
 MAX_LIST = 50  # values per list parameter
 MAX_TEXT = 200  # characters of a free-text filter
 
-_ACTOR = re.compile(r"^[A-Z0-9]{1,32}$")
+_ACTOR = re.compile(r"^[A-Z0-9-]{1,32}$")  # CAMEO writes an unknown country as "---": ---GOV
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 _CODE = re.compile(r"^[0-9]{1,4}$")
 _PLOVER = re.compile(r"^[A-Z_]{1,32}$")
@@ -114,9 +114,9 @@ def event_filters(
 ) -> dict[str, Any]:
     """The common event filters, checked; only the ones given are returned."""
     f: dict[str, Any] = {
-        "source": _checked("source", source, _ACTOR, "an actor code (letters and digits)"),
-        "target": _checked("target", target, _ACTOR, "an actor code (letters and digits)"),
-        "actor": _checked("actor", actor, _ACTOR, "an actor code (letters and digits)"),
+        "source": _checked("source", source, _ACTOR, "an actor code (letters, digits, -)"),
+        "target": _checked("target", target, _ACTOR, "an actor code (letters, digits, -)"),
+        "actor": _checked("actor", actor, _ACTOR, "an actor code (letters, digits, -)"),
         "country": _checked("country", country, _COUNTRY, "an ISO 3166 alpha-3 code like CHN"),
         "location_country": _checked("location_country", location_country, _COUNTRY,
                                      "an ISO 3166 alpha-3 code like CHN"),

@@ -35,6 +35,8 @@ class Modality:
     condition_marks: frozenset[str]
     intent_code: dict[str, str]
     refuse_code: dict[str, str]
+    intent_code_specific: dict[str, str]
+    refuse_code_specific: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +105,7 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         if mood == "intent":
             code = _intent_code(code, governor, modality)
         elif mood == "refusal":
-            code = modality.refuse_code.get(code[:2], "120")
+            code = modality.refuse_code_specific.get(code) or modality.refuse_code.get(code[:2], "120")
         sources, spath = (_verb_sources(tok) if pattern.pos == "verb" else _noun_sources(tok))
         options = _target_options(tok, pattern, sources)
         targets, tpath = (options[0][1], f"target={options[0][0]}") if options else ((), "target=none")
@@ -119,7 +121,7 @@ def _intent_code(code: str, governor: Token | None, modality: Modality) -> str:
     root = code[:2]
     if root in ("03", "13"):
         return code
-    return modality.intent_code.get(root, "030")
+    return modality.intent_code_specific.get(code) or modality.intent_code.get(root, "030")
 
 
 # ------------------------------------------------------------------------------------- match
@@ -183,7 +185,12 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
     first = True
     while True:
         kids = list(node.children)
-        if any(c.dep_ == "neg" for c in kids) or any(c.lower_ in ("never", "no") and c.dep_ in ("advmod", "det", "neg") for c in kids if not (first and c.dep_ == "det")):
+        negated = any(c.dep_ == "neg" for c in kids) or any(
+            c.lower_ in ("never", "no") and c.dep_ in ("advmod", "det", "neg") for c in kids if not (first and c.dep_ == "det"))
+        if negated:
+            # "X will not / would not do Y" is a refusal (CAMEO 12), not a mere absence.
+            if first and any(c.dep_ == "aux" and c.lower_ in ("will", "would", "wo", "'ll") for c in kids):
+                return "refusal", node
             return "blocked", None
         for c in kids:
             if c.dep_ in ("aux", "auxpass"):
@@ -326,4 +333,10 @@ def _preps(tok: Token, word: str, deep: bool = False) -> list[Token]:
 
 
 def _with_conj(tok: Token) -> list[Token]:
-    return [tok, *[c for c in tok.conjuncts if c.i > tok.i]]
+    """'Egypt and Sudan' → both; 'The US, Russia, and Switzerland' (parsed as an apposition
+    with a conjunct) → all three."""
+    out = [tok, *[c for c in tok.conjuncts if c.i > tok.i]]
+    for c in tok.children:
+        if c.dep_ == "appos" and c.pos_ == "PROPN" and any(g.dep_ == "conj" for g in c.children):
+            out += [c, *[g for g in c.conjuncts if g.i > c.i]]
+    return out

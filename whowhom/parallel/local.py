@@ -25,11 +25,11 @@ def worker_main(conn, coder_kwargs: dict[str, Any], factory: Callable[..., Any] 
     from whowhom.parallel.worker import CoderWorker
 
     worker = CoderWorker(coder_kwargs, factory)
-    pid, error = worker.ready()
+    pid, error, use = worker.ready()
     if error is not None:  # the driver stops the run with this message
         conn.send(("init_error", error))
         return
-    conn.send(("ready", pid))
+    conn.send(("ready", pid, use))
     while True:
         try:
             msg = conn.recv()
@@ -38,8 +38,8 @@ def worker_main(conn, coder_kwargs: dict[str, Any], factory: Callable[..., Any] 
         if msg is None:
             return
         key, docs = msg
-        results, rss = worker.code(docs)
-        conn.send(("done", key, results, rss))
+        results, use = worker.code(docs)
+        conn.send(("done", key, results, use))
 
 
 class _Worker:
@@ -127,16 +127,14 @@ class LocalBackend:
         if kind == "ready":
             w.state = "idle"
             self._init_deaths = 0
-            now = time.monotonic()
-            if self.stats.first_ready is None:
-                self.stats.first_ready = now
+            self.stats.record_ready(w.name, msg[2])
             if all(x.state != "starting" for x in self.workers):
-                self.stats.all_ready = self.stats.all_ready or now
+                self.stats.all_ready = self.stats.all_ready or time.monotonic()
             return []
         if kind == "init_error":
             raise WorkerInitError(msg[1])
-        _, key, results, rss = msg
-        self.stats.record_rss(w.name, rss)
+        _, key, results, use = msg
+        self.stats.record_usage(w.name, use)
         w.state, w.key = "idle", None
         return [("done", key, results)]
 

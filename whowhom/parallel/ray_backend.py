@@ -116,18 +116,17 @@ class RayBackend:
                 out.extend(self._died(a, exc))
                 continue
             if a.state == "starting":
-                _, error = value
+                _, error, use = value
                 if error is not None:
                     raise WorkerInitError(error)
                 a.state = "idle"
                 self._init_deaths = 0
-                now = time.monotonic()
-                self.stats.first_ready = self.stats.first_ready or now
+                self.stats.record_ready(a.name, use)
                 if all(x.state != "starting" for x in self.actors):
-                    self.stats.all_ready = self.stats.all_ready or now
+                    self.stats.all_ready = self.stats.all_ready or time.monotonic()
                 continue
-            results, rss = value
-            self.stats.record_rss(a.name, rss)
+            results, use = value
+            self.stats.record_usage(a.name, use)
             key = a.key
             a.state, a.key = "idle", None
             out.append(("done", key, results))

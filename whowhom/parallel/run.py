@@ -30,6 +30,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -95,10 +96,14 @@ def iter_coded(paths: Iterable[str], default_date: str | None = None, coder_kwar
     its worker twice) is a `CodeError`, a `ReadError` with `doc_id`. `keep(doc)` false: the document
     is neither coded nor yielded. Raises `WorkerInitError` if workers cannot build their coder
     and `EngineUnavailable` if the engine cannot start. Closing the generator stops the workers.
+
+    Local workers are started with the 'spawn' method: a script that calls this must do so under
+    `if __name__ == "__main__":`.
     """
-    for chunk in iter_chunks(paths, default_date, coder_kwargs, workers, engine, chunk_size, keep=keep,
-                             coder_factory=coder_factory, stats=stats, notify=notify):
-        yield from chunk.items
+    with closing(iter_chunks(paths, default_date, coder_kwargs, workers, engine, chunk_size, keep=keep,
+                             coder_factory=coder_factory, stats=stats, notify=notify)) as chunks:
+        for chunk in chunks:
+            yield from chunk.items
 
 
 # ----------------------------------------------------------------------- whowhom code ----
@@ -117,7 +122,9 @@ def run_code(args) -> int:
     if chunk_size < 1:
         raise UserError("--chunk-size must be at least 1")
     resume = bool(getattr(args, "resume", False))
-    coder_kwargs = {"actors_file": args.actors, "patterns_files": args.patterns,
+    # absolute paths: Ray actors on other machines read them at the same path (shared storage)
+    coder_kwargs = {"actors_file": _abspath(args.actors),
+                    "patterns_files": [_abspath(p) for p in args.patterns] if args.patterns else args.patterns,
                     "prefilter": not args.no_prefilter, "min_confidence": args.min_confidence}
     run_key = {"inputs": [p if p == "-" else os.path.abspath(p) for p in args.paths], "date": date,
                "chunk_size": chunk_size, "coder": coder_kwargs, "coder_version": CODER_VERSION}
@@ -134,12 +141,11 @@ def run_code(args) -> int:
     progress = Progress(quiet=args.quiet, total=_count_documents(args.paths) if _progress_shown(args) else None)
     stats = RunStats()
     done = sink.finished()
-    docs_ok = events = resumed_docs = 0
+    docs_ok = resumed_docs = 0
 
     try:
-        with sink:
-            chunks = iter_chunks(args.paths, date, coder_kwargs, workers, args.engine, chunk_size,
-                                 skip=done.__contains__, stats=stats, notify=_print_note)
+        with sink, closing(iter_chunks(args.paths, date, coder_kwargs, workers, args.engine, chunk_size,
+                                       skip=done.__contains__, stats=stats, notify=_print_note)) as chunks:
             for chunk in chunks:
                 if chunk.resumed:
                     resumed_docs += chunk.documents
@@ -152,7 +158,6 @@ def run_code(args) -> int:
                         continue
                     coded.append(item)
                     docs_ok += 1
-                    events += len(item[1])
                     progress.advance(events=len(item[1]))
                 sink.write_chunk(chunk.no, coded)
     except (WorkerInitError, EngineUnavailable) as exc:
@@ -168,6 +173,10 @@ def run_code(args) -> int:
         print("whowhom: no document could be read", file=sys.stderr)
         return 1
     return 0
+
+
+def _abspath(path: str | None) -> str | None:
+    return os.path.abspath(path) if path else path
 
 
 def _print_note(message: str) -> None:

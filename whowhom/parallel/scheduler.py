@@ -50,15 +50,30 @@ class RunStats:
     all_ready: float | None = None
     finished: float | None = None
     peak_rss_mb: dict[str, float] = field(default_factory=dict)  # per worker
+    cpu_at_ready: dict[str, float] = field(default_factory=dict)  # per worker: CPU s spent loading
+    cpu_last: dict[str, float] = field(default_factory=dict)  # per worker: CPU s at its last chunk
     worker_deaths: int = 0
     retried_chunks: int = 0
     isolated_chunks: int = 0
     chunks: int = 0
     documents: int = 0
 
-    def record_rss(self, worker: str, mb: float | None) -> None:
-        if mb is not None:
-            self.peak_rss_mb[worker] = max(mb, self.peak_rss_mb.get(worker, 0.0))
+    def record_ready(self, worker: str, usage: tuple[float | None, float]) -> None:
+        now = time.monotonic()
+        self.first_ready = self.first_ready or now
+        self.cpu_at_ready[worker] = usage[1]
+        self.record_usage(worker, usage)
+
+    def record_usage(self, worker: str, usage: tuple[float | None, float]) -> None:
+        rss, cpu = usage
+        if rss is not None:
+            self.peak_rss_mb[worker] = max(rss, self.peak_rss_mb.get(worker, 0.0))
+        self.cpu_last[worker] = cpu
+
+    @property
+    def coding_cpu_s(self) -> float:
+        """CPU seconds the workers spent coding (after loading their coder)."""
+        return sum(self.cpu_last[w] - self.cpu_at_ready.get(w, 0.0) for w in self.cpu_last)
 
 
 class Backend(Protocol):
@@ -193,21 +208,21 @@ def run_chunks(items: Iterable[Document | ReadError], backend: Backend, chunk_si
                     c.resumed = True
                 elif c.docs:
                     queue.append(_Task(c))
-            # 2. hand out finished chunks, in order
-            while next_out in pending and pending[next_out].done:
-                yield pending.pop(next_out).result()
-                next_out += 1
-            # 3. give work to idle workers
+            # 2. give work to idle workers
             for w in backend.idle():
                 if not queue:
                     break
                 t = queue.popleft()
                 running[t.key] = t
                 backend.submit(w, t.key, t.docs)
+            # 3. hand out finished chunks, in order (the consumer writes them while workers code)
+            while next_out in pending and pending[next_out].done:
+                yield pending.pop(next_out).result()
+                next_out += 1
             if not running and not queue:
                 if exhausted and not pending:
                     return
-                continue  # every pending chunk is done (or resumed): step 2 hands them out
+                continue  # every pending chunk was done (or resumed) and handed out: read on
             # 4. collect outcomes
             for outcome in backend.wait(timeout=1.0):
                 kind, key = outcome[0], outcome[1]

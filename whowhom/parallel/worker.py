@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -51,14 +52,15 @@ def code_docs(coder, docs: list[Document]) -> list[DocResult]:
     return out
 
 
-def peak_rss_mb() -> float | None:
-    """Peak resident memory of this process in MB (None where the OS does not say)."""
+def usage() -> tuple[float | None, float]:
+    """(peak resident memory in MB or None where the OS does not say, CPU seconds used so far)."""
     try:
         import resource
     except ImportError:  # Windows
-        return None
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+        return None, time.process_time()
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    rss = ru.ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else ru.ru_maxrss / 1024
+    return rss, ru.ru_utime + ru.ru_stime
 
 
 # Errors in what the user gave (files, options): their message is enough, without the class name.
@@ -83,10 +85,12 @@ class CoderWorker:
             name = type(exc).__name__
             self.error = str(exc) if name in USER_ERRORS else f"{name}: {exc}"
 
-    def ready(self) -> tuple[int, str | None]:
-        return os.getpid(), self.error
+    def ready(self) -> tuple[int, str | None, tuple[float | None, float]]:
+        """(process id, the error that stopped the coder from loading or None, usage())."""
+        return os.getpid(), self.error, usage()
 
-    def code(self, docs: list[Document]) -> tuple[list[DocResult], float | None]:
+    def code(self, docs: list[Document]) -> tuple[list[DocResult], tuple[float | None, float]]:
+        """Each document's events (or error text), and this worker's usage() after the chunk."""
         if self.coder is None:
             raise RuntimeError(self.error or "no coder")
-        return code_docs(self.coder, docs), peak_rss_mb()
+        return code_docs(self.coder, docs), usage()

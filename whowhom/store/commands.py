@@ -63,8 +63,14 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
             return _fail(str(exc))
         except CommandError as exc:
             return _fail(str(exc))
-        except (ValueError, TypeError) as exc:
+        except ValueError as exc:
             return _fail(str(exc))
+        except BrokenPipeError:  # `whowhom query ... | head`: the reader went away
+            try:
+                sys.stdout = open(os.devnull, "w")
+            except OSError:
+                pass
+            return 0
         except OSError as exc:
             where = exc.filename or ""
             return _fail(f"{where}: {exc.strerror or exc}" if where else str(exc))

@@ -73,8 +73,8 @@ def translate(exc: BaseException, path: str, action: str = "open") -> StoreError
     if is_disk_full(exc):
         return StoreFull(
             f"{path}: the disk is full (or a file-size limit was reached) while trying to "
-            f"{action}; nothing from the failed batch was stored. Free some space and run the "
-            f"same command again: it resumes where it stopped.", path)
+            f"{action}; the store is consistent (a batch is stored whole or not at all). Free "
+            f"some space and run the same command again: it resumes where it stopped.", path)
     if "version number" in low or "storage version" in low or "newer version" in low:
         return StoreVersionError(
             f"{path}: the file was written by a newer DuckDB than the one installed "
@@ -88,13 +88,16 @@ def translate(exc: BaseException, path: str, action: str = "open") -> StoreError
                       path)
 
 
+_CONFIG: dict[str, str] = {}
+
+
 def connect(path: str, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
     """Open `path`, retrying while another process holds the lock, for up to `timeout` s."""
     deadline = time.monotonic() + max(0.0, timeout)
     delay = 0.005
     while True:
         try:
-            return duckdb.connect(path, read_only=read_only)
+            return duckdb.connect(path, read_only=read_only, config=_CONFIG)
         except duckdb.Error as exc:
             if is_lock_error(exc) and time.monotonic() < deadline:
                 time.sleep(min(delay * (0.5 + random.random()), max(0.0, deadline - time.monotonic())))

@@ -630,7 +630,9 @@ class Store(QueryMixin):
                     FROM _docs_in ORDER BY _ord""")
             finally:
                 con.unregister("_docs_in")
-            n = writer.recluster(con, new_m, self.dedup_window_days) if new_m.num_rows else 0
+            n = writer.recluster(con, new_m, self.dedup_window_days,
+                                 new_docs=dt.select(["id", "outlet", "url", "ingested_at"])) \
+                if new_m.num_rows else 0
             stats.documents_added += dt.num_rows
             stats.documents_renamed += int(staged.renamed.sum())
             stats.documents_skipped += staged.skipped
@@ -750,7 +752,8 @@ class Store(QueryMixin):
                 self._set_meta(con, {"dedup_window_days": str(w), "written_by": whowhom_version()})
                 keys = con.sql("SELECT DISTINCT source_code, target_code, code, "
                                "DATE '0001-01-01' AS s FROM mentions").to_arrow_table()
-                writer.recluster(con, writer._empty_mentions(), w, extra_keys=keys)
+                writer.recluster(con, writer._empty_mentions(), w, extra_keys=keys,
+                                 rebuild_all=True)
             self._meta["dedup_window_days"] = str(w)
             after = self._count("events")
             mentions = self._count("mentions")

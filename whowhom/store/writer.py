@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 
 from whowhom.records import make_event_id
 from whowhom.store import dedup
-from whowhom.store.schema import RECORD_COLUMNS
+from whowhom.store.schema import EVENT_COLUMNS, RECORD_COLUMNS
 
 _EPOCH = _dt.date(1970, 1, 1)
 
@@ -284,9 +284,16 @@ def merge_keys(*tables: pa.Table) -> pa.Table:
 
 def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
               extra_keys: pa.Table | None = None,
-              removed_events: pa.Table | None = None) -> int:
+              removed_events: pa.Table | None = None,
+              new_docs: pa.Table | None = None, rebuild_all: bool = False) -> int:
     """Insert `new_m` (staged mentions) and re-cluster what they (and `extra_keys`, keys whose
-    mentions were removed) affect. Returns the number of mentions inserted."""
+    mentions were removed) affect. Returns the number of mentions inserted.
+
+    `new_docs` (id, outlet, url, ingested_at of the batch's documents) lets events made only
+    of this batch's mentions be built from the batch in memory (`_events_from_batch`); events
+    that also have stored mentions are rebuilt from the tables (EVENT_AGG_SQL). Both give the
+    same rows (tested: `dedupe()` rebuilds everything with the SQL). `rebuild_all` rebuilds
+    every event and actor."""
     keys = _keys_for(new_m)
     if extra_keys is not None and extra_keys.num_rows:
         keys = merge_keys(keys, extra_keys)
@@ -336,13 +343,50 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
             affected.append(pc.drop_null(pc.filter(old_eid, changed)))
     if removed_events is not None and removed_events.num_rows:
         affected.append(removed_events.column("event_id").combine_chunks())
+    if rebuild_all:
+        con.execute("CREATE TEMP TABLE _affected AS SELECT DISTINCT event_id FROM mentions")
+        try:
+            con.execute("DELETE FROM events")
+            con.execute(EVENT_AGG_SQL, [_dt.date(1, 1, 1)])
+        finally:
+            con.execute("DROP TABLE IF EXISTS _affected")
+        con.execute("DELETE FROM actors")
+        con.execute("CREATE TEMP TABLE _codes AS SELECT source_code AS code FROM events "
+                    "UNION SELECT target_code FROM events")
+        try:
+            con.execute(ACTORS_REFRESH_SQL)
+        finally:
+            con.execute("DROP TABLE IF EXISTS _codes")
+        return n_new
     if affected:
         aff = pc.unique(pa.concat_arrays([a.cast(pa.string()) for a in affected]))
+        batch_only = None
+        if n_new and new_docs is not None:
+            # events all of whose mentions are in this batch: no stored mention points at them
+            stored_ids = [a for a in affected[1:]]
+            if n_old:
+                stored_ids.append(new_eid.slice(0, n_old))
+            mixed = pc.unique(pa.concat_arrays([a.cast(pa.string()) for a in stored_ids])) \
+                if stored_ids else pa.array([], pa.string())
+            only_new = pc.invert(pc.is_in(ins_eid, value_set=mixed))
+            if pc.any(only_new).as_py():
+                batch_only = _events_from_batch(ins.filter(only_new), new_docs)
+                aff = pc.filter(aff, pc.invert(pc.is_in(aff, value_set=batch_only.column("event_id"))))
         con.register("_affected_in", pa.table({"event_id": aff}))
         try:
             con.execute("CREATE TEMP TABLE _affected AS SELECT event_id FROM _affected_in")
-            con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _affected)")
-            con.execute(EVENT_AGG_SQL, [bound])
+            if len(aff):
+                con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _affected)")
+                con.execute(EVENT_AGG_SQL, [bound])
+            if batch_only is not None:
+                con.register("_batch_events", batch_only)
+                try:
+                    cols = ", ".join(c if c != "gid" else f"{_GID_SQL} AS gid"
+                                     for c in EVENT_COLUMNS)
+                    con.execute(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+                                f"SELECT {cols} FROM _batch_events")
+                finally:
+                    con.unregister("_batch_events")
         finally:
             con.execute("DROP TABLE IF EXISTS _affected")
             con.unregister("_affected_in")
@@ -355,6 +399,78 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
         finally:
             con.unregister("_codes")
     return n_new
+
+
+_GID_SQL = ("CASE WHEN length(event_id) >= 15 AND regexp_full_match(substr(event_id, 1, 15), "
+            "'[0-9a-f]+') THEN ('0x' || substr(event_id, 1, 15))::BIGINT "
+            "ELSE (hash(event_id) >> 2)::BIGINT END")
+
+
+def _first_per_event(t: pa.Table) -> pa.Table:
+    """First row of each event_id after sorting by (event_id, not the anchor, mention_id)."""
+    if t.num_rows == 0:
+        return t
+    t = t.append_column("_nota", pc.not_equal(t.column("mention_id"), t.column("event_id")))
+    t = t.take(pc.sort_indices(t, sort_keys=[("event_id", "ascending"), ("_nota", "ascending"),
+                                             ("mention_id", "ascending")]))
+    e = t.column("event_id").combine_chunks()
+    first = np.ones(len(e), bool)
+    if len(e) > 1:
+        first[1:] = pc.not_equal(e.slice(1), e.slice(0, len(e) - 1)).to_numpy(zero_copy_only=False)
+    return t.filter(pa.array(first)).drop_columns(["_nota"])
+
+
+def _events_from_batch(rows: pa.Table, docs: pa.Table) -> pa.Table:
+    """Event rows (EVENT_COLUMNS but gid) of events made only of `rows` — the same values
+    EVENT_AGG_SQL computes from the tables."""
+    pos = pc.index_in(rows.column("doc_id"), value_set=docs.column("id"))
+    outlet = pc.take(docs.column("outlet"), pos)
+    okey = pc.if_else(pc.is_null(outlet),
+                      pc.binary_join_element_wise("#doc:", rows.column("doc_id"), ""), outlet)
+    lead = pc.fill_null(pc.less(rows.column("sentence_id"), 3), False)
+    agg = pa.table({"event_id": rows.column("event_id"), "mention_id": rows.column("mention_id"),
+                    "doc_id": rows.column("doc_id"), "okey": okey,
+                    "confidence": rows.column("confidence"), "lead": lead}) \
+        .group_by("event_id").aggregate([
+            ("mention_id", "count"), ("doc_id", "count_distinct"), ("okey", "count_distinct"),
+            ("confidence", "max"), ("lead", "any")])
+    rep = rows.filter(pc.equal(rows.column("mention_id"), rows.column("event_id")))
+    located = rows.filter(pc.or_(pc.is_valid(rows.column("location_name")),
+                                 pc.is_valid(rows.column("location_country"))))
+    loc_cols = ["location_name", "location_country", "location_lat", "location_lon",
+                "location_feature"]
+    loc = _first_per_event(located.select(["event_id", "mention_id", *loc_cols])) \
+        .drop_columns(["mention_id"])
+    rep_pos = pc.index_in(rep.column("doc_id"), value_set=docs.column("id"))
+    ln = pc.utf8_length(rep.column("date"))
+    prec = pc.if_else(pc.is_null(rep.column("date_day")), pa.scalar(None, pa.string()),
+                      pc.if_else(pc.greater_equal(ln, 10), "day",
+                                 pc.if_else(pc.equal(ln, 7), "month", "year")))
+    base = pa.table({
+        "event_id": rep.column("event_id"), "date": rep.column("date_day"),
+        "date_precision": prec,
+        **{c: rep.column(c) for c in (
+            "source_code", "source_name", "source_country", "source_sector", "source_text",
+            "target_code", "target_name", "target_country", "target_sector", "target_text",
+            "code")},
+        "base_code": pc.utf8_slice_codeunits(rep.column("code"), 0, 3),
+        **{c: rep.column(c) for c in ("root_code", "label", "goldstein", "quad_class",
+                                      "plover_event_type", "plover_mode")},
+        "first_doc_id": rep.column("doc_id"),
+        "source_url": pc.take(docs.column("url"), rep_pos),
+        "date_added": pc.take(docs.column("ingested_at"), rep_pos),
+        "coder_version": rep.column("coder_version"),
+    })
+    out = base.join(agg, "event_id", join_type="left outer") \
+        .join(loc, "event_id", join_type="left outer")
+    cols = {c: out.column(c) for c in out.column_names}
+    cols["num_mentions"] = pc.cast(cols.pop("mention_id_count"), pa.int32())
+    cols["num_articles"] = pc.cast(cols.pop("doc_id_count_distinct"), pa.int32())
+    cols["num_sources"] = pc.cast(cols.pop("okey_count_distinct"), pa.int32())
+    cols["confidence"] = cols.pop("confidence_max")
+    cols["is_root"] = cols.pop("lead_any")
+    cols["gid"] = pa.nulls(out.num_rows, pa.int64())
+    return pa.table({c: cols[c] for c in EVENT_COLUMNS})
 
 
 def _bound(keys: pa.Table, new_m: pa.Table, window: int) -> _dt.date:
@@ -389,6 +505,28 @@ def _cluster_table(allm: pa.Table, window: int) -> np.ndarray:
                                                  np.where(ln == 7, dedup.MONTH, dedup.YEAR)))
     months = day.astype("datetime64[D]").astype("datetime64[M]")
     period_end = (months + 1).astype("datetime64[D]").astype(np.int64)
-    mrank = pc.rank(allm.column("mention_id"), sort_keys="ascending",
-                    tiebreaker="first").to_numpy().astype(np.int64)
+    mrank = _mention_order(allm.column("mention_id"))
     return dedup.cluster(key, country, prec, day, period_end, mrank, window)
+
+
+def _mention_order(mid: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Integers ordering mention ids as strings. Ids from the coder are 20 lower-case hex
+    digits: their first 15 read as a number order them (ties fall back to a string sort)."""
+    arr = mid.combine_chunks() if isinstance(mid, pa.ChunkedArray) else mid
+    n = len(arr)
+    if n and arr.null_count == 0 and arr.type == pa.string():
+        lens = pc.utf8_length(arr)
+        if pc.min(lens).as_py() == 20 and pc.max(lens).as_py() == 20:
+            offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=n + 1,
+                                    offset=arr.offset * 4)
+            raw = np.frombuffer(arr.buffers()[2], dtype=np.uint8, count=20 * n,
+                                offset=int(offsets[0]))
+            digits = raw.reshape(n, 20)[:, :15].astype(np.int64)
+            val = np.where(digits >= 97, digits - 87, digits - 48)
+            if ((val >= 0) & (val < 16)).all():
+                num = np.zeros(n, np.int64)
+                for k in range(15):
+                    num = (num << 4) | val[:, k]
+                if np.unique(num).size == n:
+                    return num
+    return pc.rank(arr, sort_keys="ascending", tiebreaker="first").to_numpy().astype(np.int64)

@@ -109,6 +109,8 @@
 
   function showMessage(msg) {
     var m = $("message");
+    // while a message is up, what is still drawn belongs to the previous view: grey it out
+    document.querySelector("main").classList.toggle("stale", !!msg);
     if (!msg) { m.hidden = true; m.textContent = ""; return; }
     m.textContent = msg; m.hidden = false;
   }
@@ -251,7 +253,7 @@
   }
 
   function loadNetwork(g) {
-    return api("network", query({ level: state.level, limit: 150 })).then(function (data) {
+    return api("network", query({ level: state.level, limit: 80 })).then(function (data) {
       if (g !== gen) return;
       var maxN = 1, maxE = 1;
       data.nodes.forEach(function (n) { maxN = Math.max(maxN, n.events); });
@@ -270,8 +272,15 @@
       });
       cy.elements().remove();
       cy.add(els);
-      cy.layout({ name: els.length > 2 ? "cose" : "grid", animate: false, randomize: true, fit: true,
-        padding: 24, nodeRepulsion: function () { return 9000; }, idealEdgeLength: function () { return 90; } }).run();
+      var n = data.nodes.length;
+      var box = $("network").getBoundingClientRect();
+      var layout = n <= 2 ? { name: "grid" } : n <= 10 ? { name: "circle", avoidOverlap: true } :
+        { name: "cose", randomize: true, componentSpacing: 60, gravity: 0.6,
+          boundingBox: { x1: 0, y1: 0, w: Math.max(300, box.width), h: Math.max(200, box.height) },
+          nodeRepulsion: function () { return 60000; }, idealEdgeLength: function () { return 70; },
+          nodeOverlap: 20, numIter: 1500 };
+      layout.animate = false; layout.fit = true; layout.padding = 28;
+      cy.layout(layout).run();
       setEmpty("network", !data.edges.length, "No interactions match these filters.");
     });
   }
@@ -319,10 +328,32 @@
         .then(function (topo) {
           var geo = topojson.feature(topo, topo.objects.countries);
           geo.features = geo.features.filter(function (f) { return f.properties.name !== "Antarctica"; });
+          fixAntimeridian(geo);
           echarts.registerMap("world", geo);
         });
     }
     return worldReady;
+  }
+
+  // A flat map draws a ring that crosses the 180th meridian (Russia's far east, Fiji) as a
+  // line across the whole world: pin the few points on the far side to the edge instead.
+  function fixAntimeridian(geo) {
+    geo.features.forEach(function (f) {
+      var g = f.geometry || {};
+      var polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+      polys.forEach(function (poly) {
+        poly.forEach(function (ring) {
+          var jump = false, east = 0;
+          for (var i = 1; i < ring.length; i++) {
+            if (Math.abs(ring[i][0] - ring[i - 1][0]) > 180) jump = true;
+          }
+          if (!jump) return;
+          ring.forEach(function (p) { if (p[0] > 0) east++; });
+          var sign = east * 2 >= ring.length ? 1 : -1;
+          ring.forEach(function (p) { if (p[0] * sign < 0) p[0] = 180 * sign; });
+        });
+      });
+    });
   }
 
   function goldColor(g) {  // -10 red .. +10 green
@@ -573,6 +604,9 @@
     window.addEventListener("resize", function () {
       timelineChart.resize(); mapChart.resize(); if (cy) cy.resize();
     });
+
+    // handles for debugging in the browser console (and for the end-to-end tests)
+    window.whowhom = { cy: cy, timeline: timelineChart, map: mapChart, state: state };
 
     readUrl();
     syncForm();
