@@ -166,6 +166,7 @@ def bench_insert(path: str, n_events: int, batch_happenings: int, seed: int,
     store = Store(path)
     total_mentions = total_docs = 0
     write_s = 0.0
+    cpu_s = 0.0
     t_all = time.perf_counter()
     # dedup leaves ~1 event per happening; aim 2% over the target
     target_happen = int(n_events * 1.02) + 1
@@ -182,10 +183,11 @@ def bench_insert(path: str, n_events: int, batch_happenings: int, seed: int,
         b += 1
         docs, ments, _ = make_corpus(k, rng, first_doc=first_doc, span=span)
         first_doc += docs.num_rows
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         stats = store.add_arrow(docs, ments, batch_documents=docs.num_rows)
         dt = time.perf_counter() - t
         write_s += dt
+        cpu_s += time.process_time() - c
         done += k
         total_mentions += stats.mentions_added
         total_docs += stats.documents_added
@@ -199,6 +201,8 @@ def bench_insert(path: str, n_events: int, batch_happenings: int, seed: int,
     print(f"INSERT: {write_s:.1f} s in store calls ({time.perf_counter() - t_all:.1f} s with "
           f"generation): {events / write_s:,.0f} events/s, {total_mentions / write_s:,.0f} "
           f"mentions/s")
+    print(f"        CPU time of the store calls {cpu_s:.1f} s (all threads); load average during "
+          f"the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return store
 
 

@@ -29,6 +29,7 @@ from whowhom.places.gazetteer import Gazetteer
 from whowhom.records import Actor, Document, Event, Plover, Trigger, make_event_id
 
 _PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS
+LOCATION_TARGET_ROOTS = {"14", "15", "18", "19", "20"}
 
 
 @dataclass(frozen=True)
@@ -190,9 +191,9 @@ class Coder:
             # "Egypt and Sudan signed an agreement", "talks between X and Y": each with each.
             group = sources if len(sources) > 1 else targets if not sources else []
             pairs = [(a, b) for a in group for b in group if a is not b]
-        if not pairs and sources and cand.code[:2] == "14":
-            # A protest names its target by where it happens, as CAMEO codes it: protesters
-            # "in Beijing" protest against China.
+        if not pairs and sources and cand.code[:2] in LOCATION_TARGET_ROOTS:
+            # A protest, a show of force or an attack with no named target is aimed at the
+            # place it happens, as CAMEO codes it: protesters "in Beijing" protest against China.
             loc = self.gazetteer.locate(sent, cand.trigger, {t.i for a in cand.sources for t in phrase_tokens(a)}, s.start)
             if loc is not None and loc.country:
                 place = Actor(text=loc.name, code=loc.country, country=loc.country,

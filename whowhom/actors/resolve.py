@@ -99,6 +99,13 @@ class ActorResolver:
         if country is None:
             # "the new rulers", "the Islamist militia": a description of someone named before.
             referent = self._coref(head, ctx, sentence, text, text_start, text_end, date)
+            if referent is None and sector is None and (head.ent_type_ in ("GPE", "LOC", "FAC") or head.pos_ == "PROPN"):
+                # A city or region hit, visited or named as a party stands for its country.
+                place_country = self._country_from_place([head])
+                if place_country:
+                    name = self.kb.countries[place_country].name if place_country in self.kb.countries else None
+                    return Actor(text=text, code=place_country, country=place_country, sector=None, name=name,
+                                 start=text_start, end=text_end, resolved_by="place")
             if referent is not None or sector is None:
                 return referent
         if country is None and sector is not None:

@@ -111,6 +111,10 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         targets, tpath = (options[0][1], f"target={options[0][0]}") if options else ((), "target=none")
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
                              f"{spath}; {tpath}", mood, governor, tuple(options)))
+    # "pledged to expel X": the expulsion (as intent) is the event, not a bare "pledge" to X.
+    triggered = {c.trigger.i for c in out}
+    out = [c for c in out if not (c.path.endswith("target=xcomp-dobj") and any(
+        x.dep_ == "xcomp" and x.i in triggered for x in c.trigger.children))]
     out.sort(key=lambda c: c.trigger.i)
     return out
 
@@ -127,7 +131,10 @@ def _intent_code(code: str, governor: Token | None, modality: Modality) -> str:
 # ------------------------------------------------------------------------------------- match
 
 def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
-    particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
+    if tok.pos_ in ("NOUN", "PROPN"):  # a noun's "particle" is its compound: "air strike"
+        particles = {c.lemma_.lower() for c in tok.children if c.dep_ in ("compound", "amod")}
+    else:
+        particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
     objects = _object_lemmas(tok)
     as_objects = _as_lemmas(tok)
     best = None
@@ -202,6 +209,10 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
                 return "blocked", None
         lemma = node.lemma_.lower()
         if not first:
+            own_subject = any(c.dep_ in SUBJ for c in tok.children)
+            if (lemma in m.refuse or lemma in m.intent) and own_subject:
+                # "Obama wants Putin to attack": a wish about someone else's act, not an act.
+                return "blocked", None
             if lemma in m.refuse and mood == "asserted":
                 mood, governor = "refusal", node
             elif lemma in m.intent and mood == "asserted":
@@ -230,6 +241,16 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
                 objs = [g for g in c.children if g.dep_ == "pobj"]
                 if objs:
                     return _with_conj(objs[0]), "source=by-agent"
+        # "killed in Israeli tank shelling", "wounded in a Russian air strike": the nationality
+        # of the means is the agent.
+        for c in tok.children:
+            if c.dep_ == "prep" and c.lower_ in ("in", "during", "by"):
+                for obj in c.children:
+                    if obj.dep_ != "pobj":
+                        continue
+                    for mod in obj.children:
+                        if mod.dep_ in ("amod", "compound", "poss") and mod.ent_type_ in ("NORP", "GPE", "ORG"):
+                            return [mod], "source=nationality-of-means"
         return [], "source=none(passive)"
     subj = [c for c in tok.children if c.dep_ in SUBJ]
     if subj:
@@ -265,8 +286,10 @@ def _noun_sources(tok: Token) -> tuple[list[Token], str]:
         objs = [g for g in prep.children if g.dep_ == "pobj"]
         if objs:
             return _with_conj(objs[0]), "source=by"
-    for c in tok.children:
-        if c.dep_ in ("amod", "compound") and (c.ent_type_ in ("NORP", "GPE", "ORG") or c.pos_ == "PROPN"):
+    mods = [c for c in tok.children if c.dep_ in ("amod", "compound")]
+    mods += [g for c in mods for g in c.children if g.dep_ in ("amod", "compound")]  # "US drone strike"
+    for c in mods:
+        if c.ent_type_ in ("NORP", "GPE", "ORG") or c.pos_ == "PROPN":
             return [c], "source=modifier"
     # "said after talks with X", "during a visit to X": the verb above the phrase acts.
     node = tok
@@ -312,6 +335,13 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
             for h in heads:
                 targets.extend(_with_conj(h))
             options.append((slot, tuple(targets)))
+    if pattern.pos == "noun" and tok.dep_ == "pobj" and tok.head.lower_ in ("in", "by") \
+            and tok.head.head.pos_ == "VERB":
+        # "Four children were killed in Israeli tank shelling": the victims of the clause.
+        verb = tok.head.head
+        victims = [c for c in verb.children if c.dep_ in PASS_SUBJ]
+        if victims and victims[0] not in sources:
+            options.append(("victims-of-passive", tuple(_with_conj(victims[0]))))
     return options
 
 

@@ -15,7 +15,7 @@ import yaml
 
 VERB_DEFAULT_TARGET = ("dobj",)
 NOUN_DEFAULT_TARGET = ("prep:on", "prep:against", "prep:with", "prep:to", "prep:between")
-SLOT_KINDS = ("dobj", "iobj", "prep:", "xcomp-dobj")
+SLOT_KINDS = ("dobj", "iobj", "prep:", "xcomp-dobj", "victims-of-passive")
 
 
 class PatternFileError(ValueError):
@@ -116,7 +116,11 @@ def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
     words = str(item[pos]).strip().lower().split()
     if not words:
         raise PatternFileError(f"{where}: empty {pos}")
-    lemma, particle = words[0], (" ".join(words[1:]) or None)
+    if pos == "noun" and len(words) > 1:
+        # "air strike": the head noun is the trigger, the word before it a required compound.
+        lemma, particle = words[-1], " ".join(words[:-1])
+    else:
+        lemma, particle = words[0], (" ".join(words[1:]) or None)
     target = item.get("target") or (VERB_DEFAULT_TARGET if pos == "verb" else NOUN_DEFAULT_TARGET)
     if isinstance(target, str):
         target = [target]

@@ -31,8 +31,6 @@ import datetime as _dt
 import json
 from typing import Any, Sequence
 
-import pyarrow as pa
-
 from whowhom.records import Event, event_from_dict
 
 FILTER_NAMES = ("source", "target", "actor", "country", "location_country", "code", "root",

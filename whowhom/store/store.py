@@ -36,13 +36,13 @@ from whowhom.store import writer
 from whowhom.store.connection import (
     read_connection, translate, write_connection, writer_session,
 )
-from whowhom.store.queries import Page, QueryMixin, _jsonable  # noqa: F401
+from whowhom.store.queries import QueryMixin, _jsonable
 from whowhom.store.errors import (
     NotAStore, StoreCorrupt, StoreError, StoreNotFound, StoreReadOnly, StoreVersionError,
 )
 from whowhom.store.schema import (
-    APP_NAME, DDL, DOCUMENT_INPUT_SCHEMA, EVENT_COLUMNS, MENTION_INPUT_SCHEMA, MIGRATIONS,
-    RECORD_COLUMNS, SCHEMA_VERSION, TABLES,
+    APP_NAME, DDL, DOCUMENT_INPUT_SCHEMA, MENTION_INPUT_SCHEMA, MIGRATIONS, SCHEMA_VERSION,
+    TABLES,
 )
 
 DEFAULT_WINDOW_DAYS = 1
