@@ -75,7 +75,9 @@ def _best(roles: list[Role], prefer: dict[str, str | None] | None) -> Role:
         agreeing = [r for r in roles if all(getattr(r, k) == v for k, v in prefer.items() if v)]
         if agreeing:
             roles = agreeing
-    return max(roles, key=lambda r: _lower(r.start or "0000"))
+    # A national role before an international one (Tony Blair is British before he is a UN
+    # envoy), then the latest.
+    return max(roles, key=lambda r: (r.country is not None, _lower(r.start or "0000")))
 
 
 def _distance(role: Role, date: str) -> int:  # in years, for a date outside every role

@@ -92,16 +92,27 @@ class ActorResolver:
             role = nm.role_on(date, prefer=prefer)
             if role is None:
                 return None
+            if (nm.kind == "organization" and cue_country and role.country and cue_country != role.country
+                    and not any(m.covers(head.i) and m.start < head.i for m in inside if _is_named(m))):
+                # "Chile's Defense Department" is Chile's, whatever the dictionary's default is.
+                return Actor(text=text, code=f"{cue_country}{role.sector or ''}", country=cue_country,
+                             sector=role.sector, name=None, start=text_start, end=text_end,
+                             resolved_by="country+sector-of-name")
             return Actor(text=text, code=role.actor_code, country=role.country, sector=role.sector,
                          name=nm.name, start=text_start, end=text_end, resolved_by=how)
 
         country, sector, how = self._cues(inside, head)
+        if sector is None and country and head.tag_ in ("NNPS", "NNS") and any(
+                e.kind == "demonym" for m in inside if m.covers(head.i) for e in m.entries):
+            sector, how = "CVL", how + "+people"  # "ordinary Kazakhs", "Afghans"
         if country is None:
             # "the new rulers", "the Islamist militia": a description of someone named before.
             referent = self._coref(head, ctx, sentence, text, text_start, text_end, date)
-            if referent is None and sector is None and (head.ent_type_ in ("GPE", "LOC", "FAC") or head.pos_ == "PROPN"):
-                # A city or region hit, visited or named as a party stands for its country.
-                place_country = self._country_from_place([head])
+            if referent is None and sector is None:
+                # A city or region hit, visited or named as a party stands for its country, and
+                # so does a thing placed in one ("targets in Syria").
+                place_country = (self._country_from_place([head]) if head.text[:1].isupper() else None) \
+                    or self._country_from_of(head, mentions)
                 if place_country:
                     name = self.kb.countries[place_country].name if place_country in self.kb.countries else None
                     return Actor(text=text, code=place_country, country=place_country, sector=None, name=name,
@@ -206,14 +217,16 @@ class ActorResolver:
         if self.place_country is None:
             return None
         for t in span:
-            if t.pos_ == "PROPN" and t.text[:1].isupper():
-                name = t.text
-                if t.ent_type_ and t.ent_iob_ != "O":
-                    ent = next((e for e in t.doc.ents if e.start <= t.i < e.end), None)
-                    name = ent.text if ent is not None else name
-                country = self.place_country(name)
-                if country:
-                    return country
+            # Capitalised words, whatever the tagger says (alone, "Mariupol" is tagged a noun).
+            if t.text[:1].isupper() and t.pos_ in ("PROPN", "NOUN", "ADJ"):
+                names = [t.text]
+                ent = next((e for e in t.doc.ents if e.start <= t.i < e.end), None)
+                if ent is not None and ent.text != t.text:
+                    names.insert(0, ent.text)  # "Puerto Penasco" before "Puerto"
+                for name in names:
+                    country = self.place_country(name)
+                    if country:
+                        return country
         return None
 
     def _country_from_of(self, head: Token, mentions: list[Mention]) -> str | None:
@@ -258,6 +271,10 @@ class ActorResolver:
                              name=found.named.name, start=start, end=end, resolved_by=how)
         return Actor(text=text, code=a.code, country=a.country, sector=a.sector, name=a.name,
                      start=start, end=end, resolved_by=how)
+
+
+def _is_named(m: Mention) -> bool:
+    return any(e.kind == "named" for e in m.entries)
 
 
 def _is_definite(head: Token) -> bool:

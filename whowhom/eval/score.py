@@ -246,7 +246,7 @@ def score_actors(rows: list[dict[str, Any]], resolve_text: Callable[[str, str | 
             continue
         date = (row.get("kwargs") or {}).get("query_date")
         actor = resolve_text(row["actor_text"], date)
-        got_country = actor.country if actor else None
+        got_country = cameo_country(actor) if actor else None
         want = expect.get("country") or None
         country_n += 1
         ok = (got_country or None) == want
@@ -267,6 +267,21 @@ def score_actors(rows: list[dict[str, Any]], resolve_text: Callable[[str, str | 
         "country_accuracy": round(country_ok / country_n, 3) if country_n else 0.0,
         "sector_accuracy": round(sector_ok / sector_n, 3) if sector_n else None,
         "sector_n": sector_n}, errors)
+
+
+def cameo_country(actor: Any) -> str | None:
+    """The country slot as CAMEO actor codes fill it: ISO alpha-3 for states, and for
+    international bodies their bloc (UNO for the UN family, EUR for the EU, IGO otherwise)."""
+    if actor.country:
+        return actor.country
+    code = actor.code or ""
+    if code.startswith("IGOUNO"):
+        return "UNO"
+    if code.startswith("IGOEU"):
+        return "EUR"
+    if code.startswith(("IGO", "NGO", "IMG")):
+        return code[:3]
+    return None
 
 
 def actor_countries_found(rows: list[dict[str, Any]], countries_in: Callable[[str], set[str]]) -> dict[str, Any]:
