@@ -28,7 +28,7 @@ from whowhom.nlp.pipeline import Sentence, TriggerFilter, load_nlp, split_senten
 from whowhom.places.gazetteer import Gazetteer
 from whowhom.records import Actor, Document, Event, Plover, Trigger, make_event_id
 
-_PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS
+_PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS | {"it"}
 LOCATION_TARGET_ROOTS = {"14", "15", "18", "19", "20"}
 
 
@@ -174,11 +174,11 @@ class Coder:
                              cand: Candidate, ctx: DocContext, last_date: EventDate | None) -> list[Event]:
         date = event_date(sent, cand.trigger, doc.date, last_date, skip=set())
         when = date.value if date else doc.date
-        sources = [a for a in (self.resolver.resolve(t, mentions, ctx, s.index, s.start, when) for t in cand.sources) if a]
+        sources = [a for t in cand.sources for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
         targets: list[Actor] = []
         target_tokens = cand.targets
         for slot, heads in cand.target_options:
-            targets = [a for a in (self.resolver.resolve(t, mentions, ctx, s.index, s.start, when) for t in heads) if a]
+            targets = [a for t in heads for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
             if any(_usable(a) for a in targets):
                 if heads != cand.targets:
                     cand = replace(cand, targets=heads, path=cand.path.rsplit("target=", 1)[0] + f"target={slot}")

@@ -9,7 +9,7 @@ mentioned so far (`DocContext`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Token
 
@@ -135,6 +135,29 @@ class ActorResolver:
         return Actor(text=text, code=f"{country}{sector or ''}", country=country, sector=sector,
                      name=name, start=text_start, end=text_end, resolved_by=how)
 
+    def resolve_all(self, head: Token, mentions: list[Mention], ctx: DocContext, sentence: int,
+                    offset: int, date: str | None) -> list[Actor]:
+        """Like `resolve`, and "US and British activists" gives two actors, one per nationality."""
+        actor = self.resolve(head, mentions, ctx, sentence, offset, date)
+        if actor is None or actor.country is None or (actor.resolved_by or "").startswith(("dictionary", "surname", "coref")):
+            return [actor] if actor else []
+        out = [actor]
+        for mod in head.children:
+            if mod.dep_ not in ("amod", "compound", "nmod"):
+                continue
+            for other in mod.conjuncts:
+                for m in mentions:
+                    if not m.covers(other.i):
+                        continue
+                    for e in m.entries:
+                        if e.kind in ("country", "demonym") and e.country and e.country != actor.country \
+                                and all(a.country != e.country for a in out):
+                            out.append(replace(actor, country=e.country,
+                                               code=f"{e.country}{actor.sector or ''}",
+                                               name=self.kb.countries[e.country].name if e.country in self.kb.countries else None,
+                                               resolved_by=f"{actor.resolved_by}+conjoined"))
+        return out
+
     # ------------------------------------------------------------------------------------
     def _named(self, head: Token, inside: list[Mention], ids: set[int], ctx: DocContext,
                date: str | None) -> tuple[Named, str] | None:
@@ -250,6 +273,10 @@ class ActorResolver:
         if head.pos_ == "PRON" and lower in PERSON_PRONOUNS:
             found = ctx.last(sentence, lambda s: s.named is not None and s.named.kind == "person", before)
             how = f"coref:{lower}"
+        elif head.pos_ == "PRON" and lower == "it":
+            # "Israel announced it would free prisoners": a state or a body named before.
+            found = ctx.last(sentence, lambda s: s.named is None or s.named.kind == "organization", before)
+            how = "coref:it"
         elif head.pos_ == "PRON" and lower in GROUP_PRONOUNS:
             found = ctx.last(sentence, lambda s: s.plural or (s.actor.sector in GROUP_SECTORS), before)
             how = f"coref:{lower}"

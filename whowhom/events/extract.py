@@ -32,6 +32,7 @@ class Modality:
     nonfactive: frozenset[str]
     intent: frozenset[str]
     refuse: frozenset[str]
+    speech: frozenset[str]
     condition_marks: frozenset[str]
     intent_code: dict[str, str]
     refuse_code: dict[str, str]
@@ -137,7 +138,7 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
         particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
     objects = _object_lemmas(tok)
     as_objects = _as_lemmas(tok)
-    best = None
+    fitting = []
     for p in pats:  # most specific first
         if p.particle and p.particle not in particles:
             continue
@@ -147,9 +148,16 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
             continue
         if p.particle is None and particles and any(q.particle in particles for q in pats):
             continue
-        best = p
-        break
-    return best
+        fitting.append(p)
+    if not fitting:
+        return None
+    # Among equally specific patterns, the one whose target the sentence fills: "conduct
+    # exercises *with* X" (062) against "conduct exercises *in* X" (150).
+    top = [p for p in fitting if p.specificity == fitting[0].specificity]
+    for p in top:
+        if _target_options(tok, p, []):
+            return p
+    return fitting[0]
 
 
 def _object_tokens(tok: Token) -> list[Token]:
@@ -201,6 +209,9 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
             return "blocked", None
         for c in kids:
             if c.dep_ in ("aux", "auxpass"):
+                if first and c.lower_ == "would" and _reported(node, m) and mood == "asserted":
+                    mood, governor = "intent", None  # "Israel announced it would free prisoners"
+                    continue
                 if c.lower_ in m.modal_aux or c.lemma_.lower() in m.modal_aux:
                     return "blocked", None
                 if c.lower_ in m.future_aux and mood == "asserted":
@@ -229,6 +240,18 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
         node = node.head
         first = False
     return mood, governor
+
+
+def _reported(tok: Token, m: Modality) -> bool:
+    """Whether `tok` is the content of a verb of saying ("said *it would* ...")."""
+    node = tok
+    for _ in range(3):
+        if node.dep_ not in ("ccomp", "conj") or node.head.i == node.i:
+            return False
+        node = node.head
+        if node.lemma_.lower() in m.speech:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------------- arguments

@@ -297,7 +297,15 @@ class QueryMixin:
         if not rows:
             return None
         ev = rows[0]
-        ev["mentions"] = self._mentions("m.event_id = ?", [event_id])
+        cond, params = "m.event_id = ?", [event_id]
+        if ev.get("date"):
+            # every mention of an event is dated between the first day of its month and the
+            # end of its dedup window (see dedup.py): lets DuckDB skip the other row groups
+            day = _dt.date.fromisoformat(ev["date"])
+            window = int(self.meta.get("dedup_window_days", 1)) if hasattr(self, "meta") else 1
+            cond += " AND m.date_day BETWEEN ? AND ?"
+            params += [day.replace(day=1), day + _dt.timedelta(days=window + 31)]
+        ev["mentions"] = self._mentions(cond, params)
         return ev
 
     def _mentions(self, cond: str, params: list[Any]) -> list[dict[str, Any]]:
