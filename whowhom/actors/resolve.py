@@ -81,7 +81,8 @@ class ActorResolver:
         text_end = offset + head.doc[hi - 1].idx + len(head.doc[hi - 1].text)
         text = head.doc.text[head.doc[lo].idx:head.doc[hi - 1].idx + len(head.doc[hi - 1].text)]
         ids = {t.i for t in span}
-        inside = [m for m in mentions if any(i in ids for i in range(m.start, m.end))]
+        inside = [m for m in mentions if any(i in ids for i in range(m.start, m.end))
+                  and not _is_affiliation(head.doc, m)]
 
         named = self._named(head, inside, ids, ctx, date)
         if named is not None:
@@ -298,6 +299,17 @@ class ActorResolver:
                              name=found.named.name, start=start, end=end, resolved_by=how)
         return Actor(text=text, code=a.code, country=a.country, sector=a.sector, name=a.name,
                      start=start, end=end, resolved_by=how)
+
+
+AFFILIATION = {"linked", "backed", "affiliated", "aligned", "allied", "inspired", "led", "supported",
+               "sponsored", "funded", "trained", "armed"}
+
+
+def _is_affiliation(doc, m: Mention) -> bool:
+    """"Al-Qaeda-linked rebels", "Iran-backed militias": the name says who is behind the
+    actor, not who the actor is."""
+    nxt = doc[m.end:m.end + 2]
+    return len(nxt) == 2 and nxt[0].text == "-" and nxt[1].lower_ in AFFILIATION
 
 
 def _is_named(m: Mention) -> bool:

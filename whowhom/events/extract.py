@@ -291,6 +291,8 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
         if subj and parent.pos_ in ("VERB", "AUX"):
             return _with_conj(subj[0]), f"source=nsubj-of-{parent.lemma_}"
         node = parent
+    if tok.dep_ == "acl" and tok.tag_ == "VBN":
+        return [], "source=none(participle)"  # "soldiers killed in Ukraine": the noun suffered it
     if tok.dep_ in ("relcl", "acl"):
         noun = tok.head
         if noun.dep_ == "attr":  # "China was the first country to agree ..."
@@ -358,6 +360,8 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
             for h in heads:
                 targets.extend(_with_conj(h))
             options.append((slot, tuple(targets)))
+    if pattern.pos == "verb" and tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head not in sources:
+        options.append(("modified-noun", (tok.head,)))  # "ten soldiers killed by a mine"
     if pattern.pos == "noun" and tok.dep_ == "pobj" and tok.head.lower_ in ("in", "by") \
             and tok.head.head.pos_ == "VERB":
         # "Four children were killed in Israeli tank shelling": the victims of the clause.

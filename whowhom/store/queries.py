@@ -216,6 +216,14 @@ def _decode_cursor(cursor: str, order: str) -> tuple[Any, str]:
         raise ValueError("cursor: not a cursor returned by this query with this order") from None
 
 
+def _gid_of(event_id: str) -> int | None:
+    """events.gid of an event id, when computable here (ids of 15+ lower-case hex digits)."""
+    head = str(event_id)[:15]
+    if len(head) == 15 and all(c in "0123456789abcdef" for c in head):
+        return int(head, 16)
+    return None
+
+
 def row_to_event(row: dict[str, Any]) -> Event:
     """Rebuild the coder's `Event` record from a row of the mentions table."""
     d: dict[str, Any] = {}
@@ -293,7 +301,12 @@ class QueryMixin:
         document's title/url/date/outlet (`doc_title`, `doc_url`, `doc_date`, `doc_outlet`) and
         `marks`: character offsets *within the sentence* of the trigger and both actors.
         """
-        rows = self._rows("SELECT * FROM events WHERE event_id = ?", [event_id])
+        gid = _gid_of(event_id)
+        if gid is not None:  # an integer filter first: much faster than comparing 5M strings
+            rows = self._rows("SELECT * FROM events WHERE gid = ? AND event_id = ?",
+                              [gid, event_id])
+        else:
+            rows = self._rows("SELECT * FROM events WHERE event_id = ?", [event_id])
         if not rows:
             return None
         ev = rows[0]
