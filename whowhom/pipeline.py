@@ -131,21 +131,30 @@ class Coder:
                    hits: list[TriggerHit] | None = None) -> list[Event]:
         ctx = DocContext(doc.date)
         last_date: EventDate | None = None
+        last_date_at = -10
         events: list[Event] = []
         for w in items:
             s = w.sentence
             self._remember_mentions(ctx, w, doc.date)
             if not w.candidate or not w.tokens.has_annotation("DEP"):
-                last_date = _explicit_date_in_text(s.text, doc.date) or last_date
+                found = _explicit_date_in_text(s.text, doc.date)
+                if found:
+                    last_date, last_date_at = found, s.index
                 continue
             sent = w.tokens
+            # Background: the text around this sentence is about an earlier time, so the
+            # publication date would be a wrong date for an undated past-tense event here.
+            historical = (last_date is not None and s.index - last_date_at <= 3 and doc.date is not None
+                          and int(last_date.value[:4]) < int(doc.date[:4]) - 1)
             for cand in find_candidates(sent, self.patterns, self.modality):
                 if hits is not None:
                     entry = self.codebook.get(cand.code)
                     hits.append(TriggerHit(s.index, entry.code, entry.plover_type, cand.trigger.text,
                                            _trigger_score(cand), cand.pattern.where))
-                events.extend(self._events_of_candidate(doc, s, sent, w.mentions, cand, ctx, last_date))
-            last_date = _explicit_date(sent, doc.date) or last_date
+                events.extend(self._events_of_candidate(doc, s, sent, w.mentions, cand, ctx, last_date, historical))
+            found = _explicit_date(sent, doc.date)
+            if found:
+                last_date, last_date_at = found, s.index
         return _dedupe_sentence_events(events, self.min_confidence)
 
     def _remember_mentions(self, ctx: DocContext, w: _SentenceWork, date: str | None) -> None:
@@ -171,7 +180,8 @@ class Coder:
                     break
 
     def _events_of_candidate(self, doc: Document, s: Sentence, sent: Doc, mentions: list[Mention],
-                             cand: Candidate, ctx: DocContext, last_date: EventDate | None) -> list[Event]:
+                             cand: Candidate, ctx: DocContext, last_date: EventDate | None,
+                             historical: bool = False) -> list[Event]:
         date = event_date(sent, cand.trigger, doc.date, last_date, skip=set())
         when = date.value if date else doc.date
         sources = [a for t in cand.sources for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
@@ -205,6 +215,7 @@ class Coder:
         skip = {t.i for a in [*cand.sources, *target_tokens] for t in phrase_tokens(a)}
         if date is None:
             date = event_date(sent, cand.trigger, doc.date, last_date, skip=skip)
+        undated = date is None and historical and _past(cand.trigger)
         location = self.gazetteer.locate(sent, cand.trigger, skip, s.start)
         trig = cand.trigger
         trigger = Trigger(text=trig.text, start=s.start + trig.idx, end=s.start + trig.idx + len(trig.text),
@@ -228,12 +239,18 @@ class Coder:
                 quad_class=entry.quad_class,
                 plover=Plover(event_type=entry.plover_type, mode=entry.plover_mode),
                 trigger=trigger, confidence=confidence, rule=rule,
-                date=date.value if date else doc.date,
-                date_precision=date.precision if date else ("day" if doc.date else None),
-                date_source=date.source if date else ("publication" if doc.date else None),
+                date=date.value if date else None if undated else doc.date,
+                date_precision=date.precision if date else None if undated else ("day" if doc.date else None),
+                date_source=(date.source if date else "unresolved: background to an earlier date" if undated
+                             else "publication" if doc.date else None),
                 date_text=date.text if date else None,
                 location=location, sentence_start=s.start, sentence_end=s.end))
         return out
+
+
+def _past(tok) -> bool:
+    """Past tense, also "did resume" and "had signed"."""
+    return tok.tag_ in ("VBD", "VBN") or any(c.dep_ == "aux" and c.tag_ == "VBD" for c in tok.children)
 
 
 def _usable(a: Actor) -> bool:

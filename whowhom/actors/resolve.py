@@ -286,8 +286,10 @@ class ActorResolver:
                              or (s.named is not None and s.named.kind == "organization"), before)
             how = f"coref:the {head.lemma_.lower()}"
         elif _is_definite(head) and head.lemma_.lower() in STATE_NOUNS:
+            # A state named earlier in this sentence is the other party, not "its neighbouring
+            # country": look in the sentences before.
             found = ctx.last(sentence, lambda s: s.actor.country is not None and s.actor.sector is None
-                             and s.named is None, before)
+                             and s.named is None and s.sentence < sentence, before)
             how = f"coref:the {head.lemma_.lower()}"
         if found is None:
             return None
