@@ -269,29 +269,33 @@ def _fill_country(a: Actor, location) -> Actor:
 
 
 def _confidence(cand: Candidate, src: Actor, tgt: Actor, s: Sentence, date: EventDate | None) -> float:
-    c = 0.55
-    if cand.pattern.specificity:
-        c += 0.1
+    """How sure the coder is, from what made the decision. Weighted by how often each kind of
+    evidence was right on hand-checked sentences: an inherited subject, a passive agent, an
+    eventive noun and an actor without a country are where errors concentrate."""
+    c = 0.62
     for a in (src, tgt):
         how = a.resolved_by or ""
-        if how.startswith("coref"):
+        if not a.country:
             c -= 0.12
-        elif "location" in how or how in ("sector", "surname"):
-            c -= 0.08
-        elif how in ("dictionary", "surname+title", "metonym", "country") or how.startswith(("country", "demonym")):
-            c += 0.08
-    if "nsubj" in cand.path and ("dobj" in cand.path or "prep:" in cand.path):
-        c += 0.05
-    if not src.country or not tgt.country:
+        if how.startswith("coref"):
+            c -= 0.05
+        elif how.startswith(("location", "place", "metonym")):
+            c += 0.04
+        if "unknown-name" in how:
+            c -= 0.05
+    path = cand.path
+    if "source=nsubj-of" in path or "controller" in path or "modified-noun" in path:
         c -= 0.1
-    if "none" in cand.path or "modified-noun" in cand.path:
-        c -= 0.05
+    if "by-agent" in path or "nationality-of-means" in path:
+        c -= 0.1
+    if "source=nsubj;" in path and ("target=dobj" in path or "target=prep:" in path):
+        c += 0.05
+    if cand.trigger.dep_ == "ROOT":
+        c += 0.05
     if cand.pattern.pos == "noun":
         c -= 0.08
     if s.heading:
         c -= 0.1
-    if cand.mood != "asserted":
-        c -= 0.05
     return round(max(0.05, min(0.99, c)), 3)
 
 

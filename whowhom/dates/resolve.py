@@ -50,7 +50,7 @@ def parse_expression(text: str, pub: str | None) -> tuple[str, str] | None:
     t = re.sub(r"^(on|in|at|since|from|by|during|until|before|after|early|late|mid-?|the)\s+", "", t)
     t = re.sub(r"^(the\s+)?(end|beginning|start|middle|first half|second half|spring|summer|autumn|fall|winter)\s+of\s+(the\s+)?", "", t)
     t = re.sub(r"^(early|late|mid-?)\s*", "", t).strip()
-    base = Date.fromisoformat(pub) if pub else None
+    base = _base(pub)
     if m := re.fullmatch(rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\s+{_YEAR}", t):
         return _valid(int(m.group(3)), MONTHS[m.group(2)], int(m.group(1)))
     if m := re.fullmatch(rf"{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\s+{_YEAR}", t):
@@ -96,6 +96,14 @@ def parse_expression(text: str, pub: str | None) -> tuple[str, str] | None:
     return _dateparser(t, pub)
 
 
+def _base(pub: str | None) -> Date | None:
+    """The publication date as a date; an unusable one (a caller's typo) counts as unknown."""
+    try:
+        return Date.fromisoformat(pub) if pub else None
+    except ValueError:
+        return None
+
+
 def _valid(y: int, m: int, d: int) -> tuple[str, str] | None:
     try:
         Date(y, m, d)
@@ -109,8 +117,9 @@ def _dateparser(text: str, pub: str | None) -> tuple[str, str] | None:
 
     settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first",
                 "RETURN_AS_TIMEZONE_AWARE": False}
-    if pub:
-        settings["RELATIVE_BASE"] = datetime.fromisoformat(pub)
+    base = _base(pub)
+    if base is not None:
+        settings["RELATIVE_BASE"] = datetime(base.year, base.month, base.day)
     try:
         import dateparser  # slow to import: only when the rules above cannot decide
 
