@@ -189,6 +189,15 @@ class Coder:
         target_tokens = cand.targets
         for slot, heads in cand.target_options:
             targets = [a for t in heads for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
+            if not any(_usable(a) for a in targets):
+                # "rejected a proposal from Hamas", "endorsed an agreement with the EU",
+                # "condemned Israel's settlement plan": the actor behind the thing acted on.
+                owners = [o for t in heads for o in _owners(t)]
+                if owners:
+                    targets = [a for t in owners for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
+                    if any(_usable(a) for a in targets):
+                        heads = tuple(owners)
+                        slot = f"{slot}>owner"
             if any(_usable(a) for a in targets):
                 if heads != cand.targets:
                     cand = replace(cand, targets=heads, path=cand.path.rsplit("target=", 1)[0] + f"target={slot}")
@@ -197,6 +206,8 @@ class Coder:
         pairs: list[tuple[Actor, Actor]] = []
         if sources and targets:
             pairs = [(a, b) for a in sources for b in targets]
+            if cand.pattern.converse:  # "X received weapons from Y": Y gave them to X
+                pairs = [(b, a) for a, b in pairs]
         elif cand.pattern.reciprocal:
             # "Egypt and Sudan signed an agreement", "talks between X and Y": each with each.
             group = sources if len(sources) > 1 else targets if not sources else []
@@ -246,6 +257,23 @@ class Coder:
                 date_text=date.text if date else None,
                 location=location, sentence_start=s.start, sentence_end=s.end))
         return out
+
+
+OWNER_PREPS = ("from", "by", "with", "of", "between")
+
+
+def _owners(tok) -> list:
+    """Whose a thing is: its possessor, or the object of from/by/with/of/between."""
+    if tok.pos_ not in ("NOUN",):
+        return []
+    out = [c for c in tok.children if c.dep_ == "poss"]
+    for prep in tok.children:
+        if prep.dep_ == "prep" and prep.lower_ in OWNER_PREPS:
+            for obj in prep.children:
+                if obj.dep_ == "pobj":
+                    out.append(obj)
+                    out.extend(c for c in obj.conjuncts if c.i > obj.i)
+    return out
 
 
 def _past(tok) -> bool:

@@ -287,7 +287,8 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
             obj = [c for c in parent.children if c.dep_ == "dobj"]
             if obj and parent.lemma_.lower() in ("urge", "ask", "persuade", "force", "allow", "invite", "tell"):
                 return _with_conj(obj[0]), "source=controller-object"
-        subj = [c for c in parent.children if c.dep_ in SUBJ]
+        subj = [c for c in parent.children if c.dep_ in SUBJ
+                or (c.dep_ in PASS_SUBJ and node.dep_ == "xcomp")]  # "X is scheduled to attend"
         if subj and parent.pos_ in ("VERB", "AUX"):
             return _with_conj(subj[0]), f"source=nsubj-of-{parent.lemma_}"
         node = parent

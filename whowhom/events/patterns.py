@@ -33,6 +33,7 @@ class Pattern:
     target: tuple[str, ...]
     reciprocal: bool
     example: str | None
+    converse: bool  # the subject receives: the target slot names the source
     where: str  # file and entry number, for `rule` and error messages
 
     @property
@@ -133,7 +134,7 @@ def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
                    object=frozenset(str(o).lower() for o in _list(obj)) if obj else None,
                    as_object=frozenset(str(o).lower() for o in _list(as_obj)) if as_obj else None,
                    target=tuple(str(s) for s in target), reciprocal=bool(item.get("reciprocal", False)),
-                   example=item.get("example"), where=where)
+                   example=item.get("example"), converse=bool(item.get("converse", False)), where=where)
 
 
 def _list(v: Any) -> list[Any]:
