@@ -138,6 +138,7 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
         particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
     objects = _object_lemmas(tok)
     as_objects = _as_lemmas(tok)
+    in_objects = _as_lemmas(tok, "in")
     fitting = []
     for p in pats:  # most specific first
         if p.particle and p.particle not in particles:
@@ -145,6 +146,8 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
         if p.object and not (p.object & objects):
             continue
         if p.as_object and not (p.as_object & as_objects):
+            continue
+        if p.in_object and not (p.in_object & in_objects):
             continue
         if p.particle is None and particles and any(q.particle in particles for q in pats):
             continue
@@ -181,9 +184,9 @@ def _object_lemmas(tok: Token) -> set[str]:
     return out
 
 
-def _as_lemmas(tok: Token) -> set[str]:
+def _as_lemmas(tok: Token, word: str = "as") -> set[str]:
     out = set()
-    for prep in _preps(tok, "as", deep=True):
+    for prep in _preps(tok, word, deep=True):
         for obj in prep.children:
             if obj.dep_ == "pobj":
                 out.add(obj.lemma_.lower())

@@ -30,6 +30,7 @@ class Pattern:
     particle: str | None
     object: frozenset[str] | None
     as_object: frozenset[str] | None  # "describe X as a threat": the lemma after "as"
+    in_object: frozenset[str] | None  # "engaged X in a firefight": the lemma after "in"
     target: tuple[str, ...]
     reciprocal: bool
     example: str | None
@@ -38,7 +39,8 @@ class Pattern:
 
     @property
     def specificity(self) -> int:
-        return (2 if self.object else 0) + (2 if self.particle else 0) + (2 if self.as_object else 0)
+        return ((2 if self.object else 0) + (2 if self.particle else 0) + (2 if self.as_object else 0)
+                + (2 if self.in_object else 0))
 
     def describe(self) -> str:
         words = self.lemma + (f" {self.particle}" if self.particle else "")
@@ -130,9 +132,11 @@ def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
             raise PatternFileError(f"{where}: unknown target slot {slot!r}; use dobj, iobj, prep:<word> or xcomp-dobj")
     obj = item.get("object")
     as_obj = item.get("as")
+    in_obj = item.get("in")
     return Pattern(code=code, pos=pos, lemma=lemma, particle=particle,
                    object=frozenset(str(o).lower() for o in _list(obj)) if obj else None,
                    as_object=frozenset(str(o).lower() for o in _list(as_obj)) if as_obj else None,
+                   in_object=frozenset(str(o).lower() for o in _list(in_obj)) if in_obj else None,
                    target=tuple(str(s) for s in target), reciprocal=bool(item.get("reciprocal", False)),
                    example=item.get("example"), converse=bool(item.get("converse", False)), where=where)
 

@@ -122,7 +122,7 @@ def _locative_prep(tok: Token, trigger: Token) -> Token | None:
         return None
     prep = node.head
     anchor = prep.head
-    for _ in range(3):
+    for _ in range(5):
         if anchor.i == trigger.i:
             return prep
         if anchor.dep_ not in ("dobj", "pobj", "prep", "nsubjpass", "attr") or anchor.head.i == anchor.i:
