@@ -21,7 +21,7 @@ from whowhom.actors.kb import KnowledgeBase, load_kb
 from whowhom.actors.match import Mention, MentionIndex
 from whowhom.actors.resolve import ActorResolver, DocContext, GROUP_PRONOUNS, PERSON_PRONOUNS, phrase_tokens
 from whowhom.dates.resolve import EventDate, event_date, parse_expression, sentence_dates
-from whowhom.events.extract import Candidate, find_candidates, load_modality
+from whowhom.events.extract import Candidate, find_candidates, load_lemma_fixes, load_modality
 from whowhom.events.ontology import Codebook, default_codebook
 from whowhom.events.patterns import PatternSet, load_patterns
 from whowhom.nlp.pipeline import Sentence, TriggerFilter, load_nlp, split_sentences
@@ -65,7 +65,7 @@ class Coder:
         self.index = MentionIndex(self.kb, self.nlp.tokenizer)
         self.gazetteer = Gazetteer(self.kb)
         self.resolver = ActorResolver(self.kb, place_country=self.gazetteer.country_of)
-        self.trigger_filter = TriggerFilter(self.patterns.lemmas())
+        self.trigger_filter = TriggerFilter(self.patterns.lemmas(), extra_forms=load_lemma_fixes())
         self.prefilter = prefilter
         self.min_confidence = min_confidence
         self.batch_size = batch_size
@@ -108,12 +108,16 @@ class Coder:
         return work
 
     def _is_candidate(self, toks: Doc, mentions: list[Mention]) -> bool:
+        """Could this sentence hold an event? A trigger word and two possible actors: two
+        dictionary mentions, or one with a pronoun or another capitalised name."""
         if not self.prefilter:
             return True
         if not any(self.trigger_filter.matches(t.text) for t in toks):
             return False
-        return bool(mentions) or any(t.lower_ in _PRONOUNS for t in toks) or any(
-            t.text[:1].isupper() for t in list(toks)[1:])
+        covered = {i for m in mentions for i in range(m.start, m.end)}
+        others = sum(1 for t in toks if t.i not in covered and (
+            t.lower_ in _PRONOUNS or (t.i > 0 and t.text[:1].isupper() and t.is_alpha)))
+        return len(mentions) + min(others, 1) >= 2
 
     # ------------------------------------------------------------------------------------
     def triggers(self, doc: Document) -> list[TriggerHit]:

@@ -124,33 +124,34 @@ IRREGULAR = {
 }
 
 
-def word_stems(lemma: str) -> set[str]:
-    """Prefixes that inflected forms of `lemma` start with ("agree" → "agre", "deny" → "den")."""
-    lemma = lemma.lower()
-    stems = {lemma}
-    if lemma.endswith("e") and len(lemma) >= 3:  # "use" → "us" (used), "agree" → "agre"
-        stems.add(lemma[:-1])
-    if lemma.endswith("y") and len(lemma) > 3:  # "deny" → "den" (denied)
-        stems.add(lemma[:-1])
-    return stems
+_VOWELS = set("aeiou")
+
+
+def inflections(lemma: str) -> set[str]:
+    """The regular inflected forms of an English verb or noun ("agree" → agrees, agreed,
+    agreeing; "deny" → denies, denied; "ban" → bans, banned, banning)."""
+    w = lemma.lower()
+    forms = {w, w + "s", w + "es", w + "ed", w + "ing", w + "d"}
+    if w.endswith("e"):
+        forms |= {w[:-1] + "ing", w + "d"}
+    if w.endswith("y") and len(w) > 2 and w[-2] not in _VOWELS:
+        forms |= {w[:-1] + "ies", w[:-1] + "ied"}
+    if len(w) >= 3 and w[-1] not in _VOWELS | {"w", "x", "y"} and w[-2] in _VOWELS and w[-3] not in _VOWELS:
+        forms |= {w + w[-1] + "ed", w + w[-1] + "ing"}  # ban → banned, banning; stop → stopped
+    if w.endswith("ie"):
+        forms.add(w[:-2] + "ying")
+    return forms
 
 
 class TriggerFilter:
-    """A cheap test: could this token be a form of one of the trigger lemmas?"""
+    """A cheap test before parsing: is this word a form of one of the trigger lemmas?"""
 
-    def __init__(self, lemmas: set[str]):
-        self.exact = {lemma.lower() for lemma in lemmas}
-        self.stems: dict[str, set[str]] = {}
-        for lemma in self.exact:
-            for stem in word_stems(lemma):
-                self.stems.setdefault(stem[:3], set()).add(stem)
-        self.irregular = {form for form, lemma in IRREGULAR.items() if lemma in self.exact}
+    def __init__(self, lemmas: set[str], extra_forms: dict[str, str] | None = None):
+        self.forms: set[str] = set()
+        for lemma in lemmas:
+            self.forms |= inflections(lemma)
+        self.forms |= {form for form, lemma in IRREGULAR.items() if lemma in lemmas}
+        self.forms |= {form for form, lemma in (extra_forms or {}).items() if lemma in lemmas}
 
     def matches(self, word: str) -> bool:
-        w = word.lower()
-        if w in self.exact or w in self.irregular:
-            return True
-        for stem in self.stems.get(w[:3], ()):
-            if w.startswith(stem) and len(w) - len(stem) <= 4:
-                return True
-        return False
+        return word.lower() in self.forms
