@@ -222,7 +222,7 @@ def _load_shipped() -> KnowledgeBase:
         for word in spec.get("words", []) or []:
             kb.add_phrase(str(word), Entry("sector", sector=code, phrase=str(word)))
             kb.titles.add(str(word).lower())
-    for fname in ("organizations.yaml", "people.yaml"):
+    for fname in ("organizations.yaml", "people.yaml", "organizations_more.yaml", "people_more.yaml"):
         for i, item in enumerate(_read_yaml(_data_file(fname), fname) or []):
             kb.add_named(_parse_named(item, f"{fname} entry {i + 1}"))
     return kb

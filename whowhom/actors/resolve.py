@@ -282,8 +282,9 @@ class ActorResolver:
             found = ctx.last(sentence, lambda s: s.plural or (s.actor.sector in GROUP_SECTORS), before)
             how = f"coref:{lower}"
         elif _is_definite(head) and head.lemma_.lower() in GROUP_NOUNS:
-            found = ctx.last(sentence, lambda s: s.actor.sector in GROUP_SECTORS
-                             or (s.named is not None and s.named.kind == "organization"), before)
+            # A group, not one of its members: "Taliban leader Baradar ... the militia".
+            found = ctx.last(sentence, lambda s: (s.named is not None and s.named.kind == "organization")
+                             or (s.named is None and s.actor.sector in GROUP_SECTORS), before)
             how = f"coref:the {head.lemma_.lower()}"
         elif _is_definite(head) and head.lemma_.lower() in STATE_NOUNS:
             # A state named earlier in this sentence is the other party, not "its neighbouring

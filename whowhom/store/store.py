@@ -614,20 +614,21 @@ class Store(QueryMixin):
         with self._write() as con:
             staged = writer.stage_documents(con, docs)
             new_m = writer.stage_mentions(ments, staged)
-            counts = pc.value_counts(new_m.column("doc_id")) if new_m.num_rows else None
-            per_doc = dict(zip(counts.field("values").to_pylist(),
-                               counts.field("counts").to_pylist())) if counts is not None else {}
             dt = staged.table
-            dt = dt.append_column("ingested_at", pa.array([now] * dt.num_rows, pa.timestamp("s")))
-            dt = dt.append_column("num_mentions", pa.array(
-                [per_doc.get(i, 0) for i in dt.column("id").to_pylist()], pa.int32()))
+            n_docs = dt.num_rows
+            per_doc = np.bincount(new_m.column("_dpos").to_numpy(), minlength=n_docs) \
+                if new_m.num_rows else np.zeros(n_docs, np.int64)
+            dt = dt.append_column("ingested_at", pa.array(
+                np.full(n_docs, np.datetime64(now, "s")), pa.timestamp("s")))
+            dt = dt.append_column("num_mentions", pa.array(per_doc, pa.int32()))
+            in_order = staged.rows is None or bool((staged.rows == np.arange(n_docs)).all())
             con.register("_docs_in", dt)
             try:
-                con.execute("""
+                con.execute(f"""
                     INSERT INTO documents
                     SELECT id, url, title, try_cast(pub_date AS DATE), outlet, source, content_hash,
                            coder_version, text, ingested_at, num_mentions
-                    FROM _docs_in ORDER BY _ord""")
+                    FROM _docs_in {"" if in_order else "ORDER BY _ord"}""")
             finally:
                 con.unregister("_docs_in")
             n = writer.recluster(con, new_m, self.dedup_window_days,

@@ -45,7 +45,7 @@ WITH agg AS (
            count(DISTINCT coalesce(d.outlet, '#doc:' || mm.doc_id))::INTEGER AS ns,
            count(DISTINCT mm.doc_id)::INTEGER AS na,
            max(mm.confidence) AS conf,
-           bool_or(mm.sentence_id < 3) AS lead,
+           coalesce(bool_or(mm.sentence_id < 3), false) AS lead,
            min(d.ingested_at) AS added,
            arg_min(mm.mention_id, mm.lo) FILTER (WHERE mm.lo IS NOT NULL) AS loc_mid
     FROM (
@@ -121,53 +121,84 @@ class StagedDocuments:
     new_ids: pa.Array      # stored id per kept document (aligned with kept_ords)
     renamed: np.ndarray    # bool per kept document
     skipped: int
+    rows: np.ndarray | None = None  # row of `table` per kept document (aligned with kept_ords)
 
 
 def stage_documents(con: duckdb.DuckDBPyConnection, docs: pa.Table) -> StagedDocuments:
-    hashes = docs.column("content_hash")
-    ids = docs.column("id")
+    hashes = docs.column("content_hash").combine_chunks()
+    ids = docs.column("id").combine_chunks()
     con.register("_stage_h", pa.table({"h": hashes}))
     con.register("_stage_i", pa.table({"i": ids}))
     try:
-        stored = {r[0] for r in con.execute(
+        stored_h = con.sql(
             "SELECT DISTINCT content_hash FROM documents "
-            "WHERE content_hash IN (SELECT h FROM _stage_h)").fetchall()}
-        used = {r[0] for r in con.execute(
-            "SELECT DISTINCT id FROM documents WHERE id IN (SELECT i FROM _stage_i)").fetchall()}
+            "WHERE content_hash IN (SELECT h FROM _stage_h)").to_arrow_table().column(0)
+        used_i = con.sql(
+            "SELECT DISTINCT id FROM documents WHERE id IN (SELECT i FROM _stage_i)"
+        ).to_arrow_table().column(0)
     finally:
         con.unregister("_stage_h")
         con.unregister("_stage_i")
-    keep_rows: list[int] = []
-    new_ids: list[str] = []
-    renamed: list[bool] = []
-    seen: set[str] = set()
-    for row, (h, i) in enumerate(zip(hashes.to_pylist(), ids.to_pylist())):
-        if h in stored or h in seen:
-            continue
-        seen.add(h)
-        new = i
-        if new in used:
-            new = f"{i}~{h[:8]}"
-            k = 1
-            while new in used:
-                new = f"{i}~{h[:8]}.{k}"
-                k += 1
-        used.add(new)
-        keep_rows.append(row)
-        new_ids.append(new)
-        renamed.append(new != i)
+    n = docs.num_rows
+    # Vectorised common case: keep the first row of each hash not stored yet; if the kept ids
+    # are unique and none is stored, nobody is renamed. Otherwise decide row by row (below).
+    first = np.zeros(n, bool)
+    if n:
+        valid = hashes.is_valid().to_numpy(zero_copy_only=False)
+        uniq = pc.unique(hashes)
+        first_row = pc.index_in(uniq, value_set=hashes).to_numpy(zero_copy_only=False)
+        first[first_row[pc.is_valid(uniq).to_numpy(zero_copy_only=False)]] = True
+        first &= valid
+        if len(stored_h):
+            first &= ~pc.fill_null(pc.is_in(hashes, value_set=stored_h), False).to_numpy(
+                zero_copy_only=False)
+    keep = np.flatnonzero(first)
+    kept_ids = ids.take(pa.array(keep, pa.int64()))
+    simple = (valid.all() if n else True) and kept_ids.null_count == 0 \
+        and pc.count_distinct(kept_ids).as_py() == len(kept_ids) \
+        and (len(used_i) == 0 or not pc.any(pc.is_in(kept_ids, value_set=used_i)).as_py())
+    if simple:
+        keep_rows = keep
+        new_arr = kept_ids
+        renamed_arr = np.zeros(len(keep), bool)
+    else:
+        stored = set(stored_h.to_pylist())
+        used = set(used_i.to_pylist())
+        keep_list: list[int] = []
+        new_ids: list[str] = []
+        renamed: list[bool] = []
+        seen: set[str] = set()
+        for row, (h, i) in enumerate(zip(hashes.to_pylist(), ids.to_pylist())):
+            if h in stored or h in seen:
+                continue
+            seen.add(h)
+            new = i
+            if new in used:
+                new = f"{i}~{h[:8]}"
+                k = 1
+                while new in used:
+                    new = f"{i}~{h[:8]}.{k}"
+                    k += 1
+            used.add(new)
+            keep_list.append(row)
+            new_ids.append(new)
+            renamed.append(new != i)
+        keep_rows = np.array(keep_list, np.int64)
+        new_arr = pa.array(new_ids, pa.string())
+        renamed_arr = np.array(renamed, bool)
     kept = docs.take(pa.array(keep_rows, pa.int64()))
-    new_arr = pa.array(new_ids, pa.string())
     kept = kept.set_column(kept.schema.get_field_index("id"), "id", new_arr)
     ords = kept.column("_ord").to_numpy() if kept.num_rows else np.zeros(0, np.int64)
-    order = np.argsort(ords, kind="stable")
+    if ords.size < 2 or bool((ords[1:] > ords[:-1]).all()):
+        order = np.arange(ords.size)
+        sorted_ids = new_arr
+    else:
+        order = np.argsort(ords, kind="stable")
+        sorted_ids = pc.take(new_arr, pa.array(order))
     return StagedDocuments(
-        table=kept, kept_ords=ords[order], new_ids=pc.take(new_arr, pa.array(order)),
-        renamed=np.array(renamed, bool)[order] if renamed else np.zeros(0, bool),
-        skipped=docs.num_rows - kept.num_rows)
-
-
-_DATE_RE = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+        table=kept, kept_ords=ords[order], new_ids=sorted_ids,
+        renamed=renamed_arr[order] if renamed_arr.size else np.zeros(0, bool),
+        skipped=docs.num_rows - kept.num_rows, rows=order)
 
 
 def date_days(dates: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -175,29 +206,44 @@ def date_days(dates: pa.ChunkedArray | pa.Array) -> pa.Array:
     the string is not a valid date of one of these forms."""
     s = dates.combine_chunks() if isinstance(dates, pa.ChunkedArray) else dates
     n = len(s)
-    ok = pc.fill_null(pc.match_substring_regex(s, _DATE_RE), False).to_numpy(zero_copy_only=False)
-    ln = pc.fill_null(pc.utf8_length(s), 0).to_numpy(zero_copy_only=False)
-    safe = pc.if_else(pa.array(ok), s, "1970-01-01")
-    padded = pc.utf8_rpad(safe, 10, " ")
-
-    def part(a: int, b: int, default: int) -> np.ndarray:
-        txt = pc.utf8_slice_codeunits(padded, a, b)
-        txt = pc.if_else(pc.equal(pc.utf8_trim_whitespace(txt), ""), str(default), txt)
-        return pc.cast(txt, pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
-
-    y = part(0, 4, 1970)
-    m = np.where(ln >= 7, part(5, 7, 1), 1)
-    d = np.where(ln >= 10, part(8, 10, 1), 1)
+    if n == 0:
+        return pa.array([], pa.date32())
+    if s.type != pa.string():
+        s = pc.cast(s, pa.string())
+    # Read the characters straight from the Arrow buffers: YYYY, YYYY-MM or YYYY-MM-DD only.
+    offsets = np.frombuffer(s.buffers()[1], dtype=np.int32, count=n + 1, offset=s.offset * 4)
+    data = s.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    ln = np.diff(offsets).astype(np.int64)
+    ok = (ln == 4) | (ln == 7) | (ln == 10)
+    if s.null_count:
+        ok &= s.is_valid().to_numpy(zero_copy_only=False)
+    if raw.size == 0:
+        ok[:] = False
+        raw = np.zeros(1, np.uint8)
+    idx = offsets[:-1, None].astype(np.int64) + np.arange(10)
+    np.clip(idx, 0, raw.size - 1, out=idx)
+    ch = raw[idx]                                        # first 10 bytes of each string
+    dig = ch.astype(np.int64) - 48
+    isdig = (dig >= 0) & (dig <= 9)
+    ok &= isdig[:, :4].all(axis=1)
+    has_m, has_d = ln >= 7, ln >= 10
+    ok &= ~has_m | ((ch[:, 4] == 45) & isdig[:, 5] & isdig[:, 6])
+    ok &= ~has_d | ((ch[:, 7] == 45) & isdig[:, 8] & isdig[:, 9])
+    y = np.where(ok, dig[:, 0] * 1000 + dig[:, 1] * 100 + dig[:, 2] * 10 + dig[:, 3], 1970)
+    m = np.where(ok & has_m, dig[:, 5] * 10 + dig[:, 6], 1)
+    d = np.where(ok & has_d, dig[:, 8] * 10 + dig[:, 9], 1)
     ok &= (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31) & (y >= 1) & (y <= 9999)
     month = ((y - 1970) * 12 + (np.clip(m, 1, 12) - 1)).astype("datetime64[M]")
     day = month.astype("datetime64[D]") + (np.clip(d, 1, 31) - 1)
     ok &= day.astype("datetime64[M]") == month  # 2021-02-30 is not a date
     days = day.astype(np.int64).astype(np.int32)
-    return pa.array(days, pa.int32(), mask=~ok).cast(pa.date32()) if n else pa.array([], pa.date32())
+    return pa.array(days, pa.int32(), mask=~ok).cast(pa.date32())
 
 
 def stage_mentions(ments: pa.Table, staged: StagedDocuments) -> pa.Table:
-    """Mentions of the kept documents, in RECORD_COLUMNS order plus `date_day`."""
+    """Mentions of the kept documents, in RECORD_COLUMNS order plus `date_day`, plus `_dpos`
+    (the row of `staged.table` holding the mention's document; not stored)."""
     n_kept = staged.kept_ords.size
     if ments.num_rows == 0 or n_kept == 0:
         return _empty_mentions()
@@ -230,15 +276,19 @@ def stage_mentions(ments: pa.Table, staged: StagedDocuments) -> pa.Table:
         elif c == "doc_id":
             out[c] = doc_id
         elif c in ("source_code", "target_code", "code"):
-            out[c] = pc.fill_null(ments.column(c), "")
+            col = ments.column(c)
+            out[c] = pc.fill_null(col, "") if col.null_count else col
         else:
             out[c] = ments.column(c)
     out["date_day"] = date_days(ments.column("date"))
+    out["_dpos"] = pa.array(staged.rows[pos] if staged.rows is not None else pos, pa.int64())
     tbl = pa.table(out)
-    if pc.count_distinct(tbl.column("mention_id")).as_py() < tbl.num_rows:
+    mids = tbl.column("mention_id").combine_chunks()
+    if _hex_prefix(mids, unique=True) is None \
+            and pc.count_distinct(mids).as_py() < tbl.num_rows:
         seen: set[str] = set()
         keep = []
-        for j, m in enumerate(tbl.column("mention_id").to_pylist()):
+        for j, m in enumerate(mids.to_pylist()):
             keep.append(m not in seen)
             seen.add(m)
         tbl = tbl.filter(pa.array(keep))
@@ -289,11 +339,12 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
     """Insert `new_m` (staged mentions) and re-cluster what they (and `extra_keys`, keys whose
     mentions were removed) affect. Returns the number of mentions inserted.
 
-    `new_docs` (id, outlet, url, ingested_at of the batch's documents) lets events made only
-    of this batch's mentions be built from the batch in memory (`_events_from_batch`); events
-    that also have stored mentions are rebuilt from the tables (EVENT_AGG_SQL). Both give the
-    same rows (tested: `dedupe()` rebuilds everything with the SQL). `rebuild_all` rebuilds
-    every event and actor."""
+    `new_docs` (id, outlet, url, ingested_at of the batch's documents, in the order `_dpos`
+    of `new_m` refers to) lets events made only of this batch's mentions be built from the
+    batch in memory (`_batch_events`, integer arrays only); events that also have stored
+    mentions are rebuilt from the tables (EVENT_AGG_SQL). Both give the same rows (tested:
+    `dedupe()` rebuilds everything with the SQL). `rebuild_all` rebuilds every event and actor.
+    """
     keys = _keys_for(new_m)
     if extra_keys is not None and extra_keys.num_rows:
         keys = merge_keys(keys, extra_keys)
@@ -309,14 +360,17 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
                              new_part]) if n_old else new_part
     old_eid = existing.column("old_event_id").combine_chunks() if n_old else pa.array([], pa.string())
 
+    rep = np.zeros(0, np.int64)
+    mrank = np.zeros(0, np.int64)
+    mid = allm.column("mention_id").combine_chunks()
     if allm.num_rows:
-        rep = _cluster_table(allm, window)
-        mid = allm.column("mention_id").combine_chunks()
+        rep, mrank = _cluster_table(allm, window)
         new_eid = pc.take(mid, pa.array(rep))
     else:
         new_eid = pa.array([], pa.string())
 
     affected: list[pa.Array] = []
+    ins = None
     if n_new:
         ins_eid = new_eid.slice(n_old)
         ins = new_m.add_column(0, "event_id", ins_eid)
@@ -326,7 +380,6 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
             con.execute(f"INSERT INTO mentions ({cols}) SELECT {cols} FROM _ins")
         finally:
             con.unregister("_ins")
-        affected.append(ins_eid)
     if n_old:
         cur = new_eid.slice(0, n_old)
         changed = pc.fill_null(pc.not_equal(cur, old_eid), True)
@@ -358,38 +411,46 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
         finally:
             con.execute("DROP TABLE IF EXISTS _codes")
         return n_new
-    if affected:
-        aff = pc.unique(pa.concat_arrays([a.cast(pa.string()) for a in affected]))
+    if n_new or affected:
         batch_only = None
-        if n_new and new_docs is not None:
-            # events all of whose mentions are in this batch: no stored mention points at them
-            stored_ids = [a for a in affected[1:]]
-            if n_old:
-                stored_ids.append(new_eid.slice(0, n_old))
-            mixed = pc.unique(pa.concat_arrays([a.cast(pa.string()) for a in stored_ids])) \
-                if stored_ids else pa.array([], pa.string())
-            only_new = pc.invert(pc.is_in(ins_eid, value_set=mixed))
-            if pc.any(only_new).as_py():
-                batch_only = _events_from_batch(ins.filter(only_new), new_docs)
-                aff = pc.filter(aff, pc.invert(pc.is_in(aff, value_set=batch_only.column("event_id"))))
-        con.register("_affected_in", pa.table({"event_id": aff}))
-        try:
-            con.execute("CREATE TEMP TABLE _affected AS SELECT event_id FROM _affected_in")
-            if len(aff):
+        if n_new:
+            rep_new = rep[n_old:]
+            only_new = np.zeros(n_new, bool)
+            if new_docs is not None:
+                # events all of whose mentions are in this batch: anchored at a new mention
+                # that no stored mention (re-clustered or removed) points at
+                mixed = np.zeros(rep.size, bool)
+                mixed[:n_old] = True
+                mixed[rep[:n_old]] = True
+                if removed_events is not None and removed_events.num_rows:
+                    mixed |= pc.fill_null(pc.is_in(mid, value_set=removed_events.column(
+                        "event_id").combine_chunks()), False).to_numpy(zero_copy_only=False)
+                only_new = ~mixed[rep_new]
+            if only_new.any():
+                batch_only = _batch_events(ins, rep_new - n_old, only_new, mrank[n_old:],
+                                           new_docs)
+            if not only_new.all():
+                affected.append(pc.filter(ins_eid, pa.array(~only_new)))
+        aff = pc.unique(pa.concat_arrays([a.cast(pa.string()) for a in affected])) \
+            if affected else pa.array([], pa.string())
+        if len(aff):
+            con.register("_affected_in", pa.table({"event_id": aff}))
+            try:
+                con.execute("CREATE TEMP TABLE _affected AS SELECT event_id FROM _affected_in")
                 con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _affected)")
                 con.execute(EVENT_AGG_SQL, [bound])
-            if batch_only is not None:
-                con.register("_batch_events", batch_only)
-                try:
-                    cols = ", ".join(c if c != "gid" else f"{_GID_SQL} AS gid"
-                                     for c in EVENT_COLUMNS)
-                    con.execute(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
-                                f"SELECT {cols} FROM _batch_events")
-                finally:
-                    con.unregister("_batch_events")
-        finally:
-            con.execute("DROP TABLE IF EXISTS _affected")
-            con.unregister("_affected_in")
+            finally:
+                con.execute("DROP TABLE IF EXISTS _affected")
+                con.unregister("_affected_in")
+        if batch_only is not None:
+            con.register("_batch_events", batch_only)
+            try:
+                cols = ", ".join(c if c != "gid" or batch_only.column("gid").null_count == 0
+                                 else f"{_GID_SQL} AS gid" for c in EVENT_COLUMNS)
+                con.execute(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+                            f"SELECT {cols} FROM _batch_events")
+            finally:
+                con.unregister("_batch_events")
         codes = pc.unique(pa.concat_arrays([keys.column("source_code").combine_chunks(),
                                             keys.column("target_code").combine_chunks()]))
         con.register("_codes", pa.table({"code": codes}))
@@ -406,70 +467,106 @@ _GID_SQL = ("CASE WHEN length(event_id) >= 15 AND regexp_full_match(substr(event
             "ELSE (hash(event_id) >> 2)::BIGINT END")
 
 
-def _first_per_event(t: pa.Table) -> pa.Table:
-    """First row of each event_id after sorting by (event_id, not the anchor, mention_id)."""
-    if t.num_rows == 0:
-        return t
-    t = t.append_column("_nota", pc.not_equal(t.column("mention_id"), t.column("event_id")))
-    t = t.take(pc.sort_indices(t, sort_keys=[("event_id", "ascending"), ("_nota", "ascending"),
-                                             ("mention_id", "ascending")]))
-    e = t.column("event_id").combine_chunks()
-    first = np.ones(len(e), bool)
-    if len(e) > 1:
-        first[1:] = pc.not_equal(e.slice(1), e.slice(0, len(e) - 1)).to_numpy(zero_copy_only=False)
-    return t.filter(pa.array(first)).drop_columns(["_nota"])
+def _batch_events(ins: pa.Table, rep: np.ndarray, sel: np.ndarray, mrank: np.ndarray,
+                  docs: pa.Table) -> pa.Table:
+    """Event rows (EVENT_COLUMNS) of the events made only of rows of `ins` — the same values
+    EVENT_AGG_SQL computes from the tables, computed with integer arrays.
 
+    rep[i]: row of `ins` anchoring row i's event; sel: rows whose event is built here;
+    mrank: orders the rows as their mention ids; docs: id, outlet, url, ingested_at, with
+    `ins._dpos` (else `ins.doc_id`) pointing at its rows. `gid` is left null (for _GID_SQL)
+    unless every event id is a coder id (20 hex digits).
+    """
+    n = ins.num_rows
+    rows = np.flatnonzero(sel)
+    anchors = np.flatnonzero(sel & (rep == np.arange(n)))   # one per event, in row order
+    gidx = np.full(n, -1, np.int64)
+    gidx[anchors] = np.arange(anchors.size)
+    g = gidx[rep[rows]]                                      # event number per selected row
+    n_ev = anchors.size
+    if "_dpos" in ins.column_names:
+        dpos = ins.column("_dpos").to_numpy()
+    else:
+        dpos = pc.index_in(ins.column("doc_id"), value_set=docs.column("id")).to_numpy(
+            zero_copy_only=False).astype(np.int64)
+    n_docs = max(docs.num_rows, 1)
 
-def _events_from_batch(rows: pa.Table, docs: pa.Table) -> pa.Table:
-    """Event rows (EVENT_COLUMNS but gid) of events made only of `rows` — the same values
-    EVENT_AGG_SQL computes from the tables."""
-    pos = pc.index_in(rows.column("doc_id"), value_set=docs.column("id"))
-    outlet = pc.take(docs.column("outlet"), pos)
-    okey = pc.if_else(pc.is_null(outlet),
-                      pc.binary_join_element_wise("#doc:", rows.column("doc_id"), ""), outlet)
-    lead = pc.fill_null(pc.less(rows.column("sentence_id"), 3), False)
-    agg = pa.table({"event_id": rows.column("event_id"), "mention_id": rows.column("mention_id"),
-                    "doc_id": rows.column("doc_id"), "okey": okey,
-                    "confidence": rows.column("confidence"), "lead": lead}) \
-        .group_by("event_id").aggregate([
-            ("mention_id", "count"), ("doc_id", "count_distinct"), ("okey", "count_distinct"),
-            ("confidence", "max"), ("lead", "any")])
-    rep = rows.filter(pc.equal(rows.column("mention_id"), rows.column("event_id")))
-    located = rows.filter(pc.or_(pc.is_valid(rows.column("location_name")),
-                                 pc.is_valid(rows.column("location_country"))))
-    loc_cols = ["location_name", "location_country", "location_lat", "location_lon",
-                "location_feature"]
-    loc = _first_per_event(located.select(["event_id", "mention_id", *loc_cols])) \
-        .drop_columns(["mention_id"])
-    rep_pos = pc.index_in(rep.column("doc_id"), value_set=docs.column("id"))
-    ln = pc.utf8_length(rep.column("date"))
-    prec = pc.if_else(pc.is_null(rep.column("date_day")), pa.scalar(None, pa.string()),
+    def distinct_per_event(vals: np.ndarray, width: int) -> np.ndarray:
+        pairs = np.unique(g * width + vals)
+        return np.bincount(pairs // width, minlength=n_ev).astype(np.int32)
+
+    num_mentions = np.bincount(g, minlength=n_ev).astype(np.int32)
+    num_articles = distinct_per_event(dpos[rows], n_docs)
+    # a source is an outlet; an article of unknown outlet counts as its own source
+    outlet = docs.column("outlet").combine_chunks()
+    okey_str = pc.if_else(pc.is_null(outlet),
+                          pc.binary_join_element_wise("#doc:", docs.column("id"), ""), outlet)
+    okey = pc.dictionary_encode(okey_str).combine_chunks().indices.to_numpy(
+        zero_copy_only=False).astype(np.int64) if docs.num_rows else np.zeros(0, np.int64)
+    num_sources = distinct_per_event(okey[dpos[rows]], n_docs)
+
+    order = np.argsort(g, kind="stable")
+    gs = g[order]
+    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]]) if gs.size else np.zeros(0, np.int64)
+    conf_col = ins.column("confidence").combine_chunks()
+    conf = pc.fill_null(conf_col, -np.inf).to_numpy(zero_copy_only=False)[rows][order] \
+        if conf_col.null_count else conf_col.to_numpy(zero_copy_only=False)[rows][order]
+    cmax = np.maximum.reduceat(conf, starts) if starts.size else np.zeros(0)
+    confidence = pa.array(cmax, pa.float64(), mask=np.isneginf(cmax))
+    lead = pc.fill_null(pc.less(ins.column("sentence_id"), 3), False).to_numpy(
+        zero_copy_only=False)[rows][order]
+    is_root = np.logical_or.reduceat(lead, starts) if starts.size else np.zeros(0, bool)
+
+    # location: the anchor's if it is located, else the first located mention (by id)
+    located = pc.or_(pc.is_valid(ins.column("location_name")),
+                     pc.is_valid(ins.column("location_country"))).to_numpy(zero_copy_only=False)
+    lrows = rows[located[rows]]
+    loc_row = np.full(n_ev, -1, np.int64)
+    if lrows.size:
+        lg = gidx[rep[lrows]]
+        not_anchor = rep[lrows] != lrows
+        lo = np.lexsort((mrank[lrows], not_anchor, lg))
+        lg_s = lg[lo]
+        first = np.r_[True, lg_s[1:] != lg_s[:-1]]
+        loc_row[lg_s[first]] = lrows[lo][first]
+    loc_take = pa.array(loc_row, pa.int64(), mask=loc_row < 0)
+
+    a_idx = pa.array(anchors, pa.int64())
+    rep_t = ins.take(a_idx)
+    d_idx = pa.array(dpos[anchors], pa.int64())
+    date_col = rep_t.column("date")
+    ln = pc.utf8_length(date_col)
+    prec = pc.if_else(pc.is_null(rep_t.column("date_day")), pa.scalar(None, pa.string()),
                       pc.if_else(pc.greater_equal(ln, 10), "day",
                                  pc.if_else(pc.equal(ln, 7), "month", "year")))
-    base = pa.table({
-        "event_id": rep.column("event_id"), "date": rep.column("date_day"),
+    hexnum = _hex_prefix(rep_t.column("event_id").combine_chunks())
+    if hexnum is not None:
+        gid = pa.array(hexnum, pa.int64())
+    else:
+        gid = pa.nulls(n_ev, pa.int64())
+    cols = {
+        "event_id": rep_t.column("event_id"), "gid": gid, "date": rep_t.column("date_day"),
         "date_precision": prec,
-        **{c: rep.column(c) for c in (
+        **{c: rep_t.column(c) for c in (
             "source_code", "source_name", "source_country", "source_sector", "source_text",
             "target_code", "target_name", "target_country", "target_sector", "target_text",
             "code")},
-        "base_code": pc.utf8_slice_codeunits(rep.column("code"), 0, 3),
-        **{c: rep.column(c) for c in ("root_code", "label", "goldstein", "quad_class",
-                                      "plover_event_type", "plover_mode")},
-        "first_doc_id": rep.column("doc_id"),
-        "source_url": pc.take(docs.column("url"), rep_pos),
-        "date_added": pc.take(docs.column("ingested_at"), rep_pos),
-        "coder_version": rep.column("coder_version"),
-    })
-    out = base.join(agg, "event_id", join_type="left outer") \
-        .join(loc, "event_id", join_type="left outer")
-    cols = {c: out.column(c) for c in out.column_names}
-    cols["num_mentions"] = pc.cast(cols.pop("mention_id_count"), pa.int32())
-    cols["num_articles"] = pc.cast(cols.pop("doc_id_count_distinct"), pa.int32())
-    cols["num_sources"] = pc.cast(cols.pop("okey_count_distinct"), pa.int32())
-    cols["confidence"] = cols.pop("confidence_max")
-    cols["is_root"] = cols.pop("lead_any")
-    cols["gid"] = pa.nulls(out.num_rows, pa.int64())
+        "base_code": pc.utf8_slice_codeunits(rep_t.column("code"), 0, 3),
+        **{c: rep_t.column(c) for c in ("root_code", "label", "goldstein", "quad_class",
+                                        "plover_event_type", "plover_mode")},
+        **{c: pc.take(ins.column(c), loc_take) for c in (
+            "location_name", "location_country", "location_lat", "location_lon",
+            "location_feature")},
+        "num_mentions": pa.array(num_mentions, pa.int32()),
+        "num_sources": pa.array(num_sources, pa.int32()),
+        "num_articles": pa.array(num_articles, pa.int32()),
+        "confidence": confidence,
+        "is_root": pa.array(is_root, pa.bool_()),
+        "first_doc_id": rep_t.column("doc_id"),
+        "source_url": pc.take(docs.column("url"), d_idx),
+        "date_added": pc.take(docs.column("ingested_at"), d_idx),
+        "coder_version": rep_t.column("coder_version"),
+    }
     return pa.table({c: cols[c] for c in EVENT_COLUMNS})
 
 
@@ -487,15 +584,34 @@ def _bound(keys: pa.Table, new_m: pa.Table, window: int) -> _dt.date:
                low) - _dt.timedelta(days=int(window) + 1)
 
 
-def _cluster_table(allm: pa.Table, window: int) -> np.ndarray:
-    """Run `dedup.cluster` on a table with _CLUSTER_COLS; returns the anchor row per row."""
-    key_str = pc.binary_join_element_wise(allm.column("source_code"), allm.column("target_code"),
-                                          allm.column("code"), "\x1f")
-    key = pc.dictionary_encode(key_str).combine_chunks().indices.to_numpy().astype(np.int64)
+def _cluster_table(allm: pa.Table, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run `dedup.cluster` on a table with _CLUSTER_COLS; returns the anchor row per row and
+    the rank of each row's mention id."""
     allm = allm.combine_chunks()
-    ctry = pc.fill_null(allm.column("location_country"), "")
-    crank = pc.rank(ctry, sort_keys="ascending", tiebreaker="dense").to_numpy().astype(np.int64)
-    country = np.where(pc.equal(ctry, "").to_numpy(zero_copy_only=False), 0, crank)
+
+    def codes(col: str) -> tuple[np.ndarray, int]:
+        enc = pc.dictionary_encode(allm.column(col)).combine_chunks()
+        return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), len(enc.dictionary)
+
+    s_i, s_n = codes("source_code")
+    t_i, t_n = codes("target_code")
+    c_i, c_n = codes("code")
+    if allm.column("source_code").null_count or allm.column("target_code").null_count \
+            or allm.column("code").null_count or s_n * t_n * c_n >= 1 << 62:
+        key_str = pc.binary_join_element_wise(allm.column("source_code"),
+                                              allm.column("target_code"), allm.column("code"),
+                                              "\x1f")
+        key = pc.dictionary_encode(key_str).combine_chunks().indices.to_numpy().astype(np.int64)
+    else:
+        _, key = np.unique((s_i * t_n + t_i) * c_n + c_i, return_inverse=True)
+        key = key.astype(np.int64)
+    # country: 0 unknown, else its alphabetical rank
+    ctry = pc.dictionary_encode(pc.fill_null(allm.column("location_country"), "")).combine_chunks()
+    drank = pc.rank(ctry.dictionary, sort_keys="ascending", tiebreaker="dense").to_numpy() \
+        .astype(np.int64) if len(ctry.dictionary) else np.zeros(0, np.int64)
+    drank = np.where(pc.equal(ctry.dictionary, "").to_numpy(zero_copy_only=False), 0, drank) \
+        if len(ctry.dictionary) else drank
+    country = drank[ctry.indices.to_numpy(zero_copy_only=False)]
     day_arr = allm.column("date_day")
     valid = pc.is_valid(day_arr).to_numpy(zero_copy_only=False)
     day = pc.fill_null(pc.cast(day_arr, pa.int32()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -506,27 +622,45 @@ def _cluster_table(allm: pa.Table, window: int) -> np.ndarray:
     months = day.astype("datetime64[D]").astype("datetime64[M]")
     period_end = (months + 1).astype("datetime64[D]").astype(np.int64)
     mrank = _mention_order(allm.column("mention_id"))
-    return dedup.cluster(key, country, prec, day, period_end, mrank, window)
+    return dedup.cluster(key, country, prec, day, period_end, mrank, window), mrank
+
+
+_HEX_VALUE = np.full(256, 255, np.uint8)
+_HEX_VALUE[np.frombuffer(b"0123456789abcdef", np.uint8)] = np.arange(16, dtype=np.uint8)
+
+
+def _hex_prefix(arr: pa.Array, unique: bool = False) -> np.ndarray | None:
+    """The first 15 hex digits of each id as an integer, if every id is 20 characters whose
+    first 15 are lower-case hex digits (ids from the coder are); else None. With `unique`,
+    also None unless the values are all different (then the ids are too, and the values order
+    them as strings)."""
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    if arr.null_count or arr.type != pa.string():
+        return None
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=n + 1, offset=arr.offset * 4)
+    if offsets[-1] - offsets[0] != 20 * n or not (np.diff(offsets) == 20).all():
+        return None
+    raw = np.frombuffer(arr.buffers()[2], dtype=np.uint8, count=20 * n, offset=int(offsets[0]))
+    val = _HEX_VALUE[raw.reshape(n, 20)[:, :16]]
+    if (val[:, :15] > 15).any():
+        return None
+    val[:, 15] = 0
+    packed = np.ascontiguousarray((val[:, 0::2] << 4) | val[:, 1::2])  # 8 bytes, big-endian
+    num = (packed.view(">u8").ravel() >> np.uint64(4)).astype(np.int64)
+    if unique and n > 1:
+        srt = np.sort(num)
+        if (srt[1:] == srt[:-1]).any():
+            return None
+    return num
 
 
 def _mention_order(mid: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Integers ordering mention ids as strings. Ids from the coder are 20 lower-case hex
     digits: their first 15 read as a number order them (ties fall back to a string sort)."""
     arr = mid.combine_chunks() if isinstance(mid, pa.ChunkedArray) else mid
-    n = len(arr)
-    if n and arr.null_count == 0 and arr.type == pa.string():
-        lens = pc.utf8_length(arr)
-        if pc.min(lens).as_py() == 20 and pc.max(lens).as_py() == 20:
-            offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=n + 1,
-                                    offset=arr.offset * 4)
-            raw = np.frombuffer(arr.buffers()[2], dtype=np.uint8, count=20 * n,
-                                offset=int(offsets[0]))
-            digits = raw.reshape(n, 20)[:, :15].astype(np.int64)
-            val = np.where(digits >= 97, digits - 87, digits - 48)
-            if ((val >= 0) & (val < 16)).all():
-                num = np.zeros(n, np.int64)
-                for k in range(15):
-                    num = (num << 4) | val[:, k]
-                if np.unique(num).size == n:
-                    return num
+    num = _hex_prefix(arr, unique=True)
+    if num is not None:
+        return num
     return pc.rank(arr, sort_keys="ascending", tiebreaker="first").to_numpy().astype(np.int64)

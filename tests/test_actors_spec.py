@@ -1,0 +1,99 @@
+"""Who is who, on the date of the event: the actor knowledge base and resolver as a specification."""
+import pytest
+
+from whowhom.actors.kb import ActorFileError, load_kb
+from whowhom.actors.lookup import resolve_text
+from whowhom.pipeline import Coder
+from whowhom.records import Document
+
+
+def lookup(coder, text, date=None):
+    actor, _ = resolve_text(coder, text, date)
+    return actor
+
+
+@pytest.mark.parametrize("text, date, code", [
+    ("Wang Yi", "2021-07-28", "CHNGOV"),
+    ("Wang Yi", "2023-08-01", "CHNGOV"),
+    ("Abdul Ghani Baradar", "2020-02-29", "AFGINS"),   # a Taliban leader signing in Doha
+    ("Abdul Ghani Baradar", "2021-10-01", "AFGGOV"),   # deputy prime minister of the Taliban government
+    ("the Taliban", "2020-02-29", "AFGINS"),
+    ("the Taliban", "2021-09-01", "AFGGOV"),
+    ("Samir Kabulov", "2021-08-20", "RUSGOV"),
+    ("Putin", "2021-08-20", "RUSGOV"),
+    ("Xinhua", None, "CHNMED"),
+])
+def test_named_actors_have_the_role_in_force_on_the_date(coder, text, date, code):
+    assert lookup(coder, text, date).code == code
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Beijing", "CHNGOV"), ("the Kremlin", "RUSGOV"), ("Moscow", "RUSGOV"),
+    ("the White House", "USAGOV"), ("Downing Street", "GBRGOV"),
+])
+def test_seats_of_government_stand_for_governments(coder, text, code):
+    assert lookup(coder, text).code == code
+
+
+@pytest.mark.parametrize("text, country, sector", [
+    ("the Chinese leadership", "CHN", "GOV"),
+    ("Chinese Foreign Minister Wang", "CHN", "GOV"),
+    ("Islamist militants in Mali", "MLI", None),
+    ("an American destroyer", "USA", "MIL"),
+    ("Shanghai police", "CHN", "COP"),
+    ("ordinary Kazakhs", "KAZ", "CVL"),
+    ("the UAE", "ARE", None),
+    ("DPRK", "PRK", None),
+])
+def test_phrases_resolve_to_country_and_sector(coder, text, country, sector):
+    actor = lookup(coder, text)
+    assert actor.country == country
+    if sector:
+        assert actor.sector == sector
+
+
+def test_a_misspelt_minister_is_found_by_title_nationality_and_surname(coder):
+    actor = lookup(coder, "Chinese Foreign Minister Wang Ji", "2021-07-28")
+    assert (actor.code, actor.name) == ("CHNGOV", "Wang Yi")
+
+
+def test_pronouns_and_descriptions_resolve_across_sentences(coder):
+    text = ("Taliban leader Mullah Abdul Ghani Baradar met Chinese officials in Tianjin on Wednesday. "
+            "He later criticized the United States. The Islamist militia attacked Afghan troops in Kandahar.")
+    events = coder.code(Document(id="c", text=text, date="2021-07-30"))
+    by_sentence = {e.sentence_id: e for e in events}
+    assert by_sentence[1].source.name == "Abdul Ghani Baradar" and by_sentence[1].root_code == "11"
+    assert by_sentence[2].source.name == "Taliban" and by_sentence[2].source.code == "AFGINS"
+
+
+def test_a_users_file_adds_and_overrides_actors(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        "- name: Amina Diallo\n"
+        "  kind: person\n"
+        "  aliases: [Amina Diallo]\n"
+        "  surname: Diallo\n"
+        "  roles:\n"
+        "    - {country: MLI, sector: OPP, start: 2019-01-01, end: 2023-06-30}\n"
+        "    - {country: MLI, sector: GOV, start: 2023-07-01}\n"
+        "- name: Xinhua\n"
+        "  kind: organization\n"
+        "  aliases: [Xinhua]\n"
+        "  roles: [{country: CHN, sector: GOV}]\n")
+    coder = Coder(actors_file=mine)
+    assert lookup(coder, "Amina Diallo", "2020-05-01").code == "MLIOPP"
+    assert lookup(coder, "Amina Diallo", "2024-05-01").code == "MLIGOV"
+    assert lookup(coder, "Xinhua").code == "CHNGOV"  # overridden
+    assert load_kb().lookup("Amina Diallo") == []  # the shipped knowledge base is untouched
+
+
+def test_a_malformed_users_file_names_the_file_and_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- name: Someone\n  roles: [{country: FRA\n  aliases: [x]\n")
+    with pytest.raises(ActorFileError) as err:
+        load_kb(bad)
+    assert str(bad) in str(err.value) and "line" in str(err.value)
+    bad.write_text("- name: Someone\n  roles:\n    - {country: FRA, start: last year}\n")
+    with pytest.raises(ActorFileError) as err:
+        load_kb(bad)
+    assert str(bad) in str(err.value) and "last year" in str(err.value)
