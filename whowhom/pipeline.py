@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from spacy.language import Language
@@ -49,6 +49,7 @@ class _SentenceWork:
     tokens: Doc  # tokenised (and, for candidates, parsed) sentence
     mentions: list[Mention]
     candidate: bool
+    candidates: list[Candidate] = field(default_factory=list)  # triggers found in the parse
 
 
 class Coder:
@@ -102,9 +103,13 @@ class Coder:
                 if item.candidate:
                     to_parse.append(item)
             work.append(items)
-        parsed = self.nlp.pipe([w.sentence.text for w in to_parse], batch_size=self.batch_size)
+        # The statistical entity recogniser is a third of the parse time and whowhom does not
+        # need it: dates, places and names come from whowhom.nlp.spans and the dictionaries.
+        skip = [name for name in ("ner",) if name in self.nlp.pipe_names]
+        parsed = self.nlp.pipe([w.sentence.text for w in to_parse], batch_size=self.batch_size, disable=skip)
         for w, pdoc in zip(to_parse, parsed):
             w.tokens = pdoc  # the same tokenizer made both: mention offsets stay valid
+            w.candidates = find_candidates(pdoc, self.patterns, self.modality)
         return work
 
     def _is_candidate(self, toks: Doc, mentions: list[Mention]) -> bool:
@@ -150,7 +155,7 @@ class Coder:
             # publication date would be a wrong date for an undated past-tense event here.
             historical = (last_date is not None and s.index - last_date_at <= 3 and doc.date is not None
                           and int(last_date.value[:4]) < int(doc.date[:4]) - 1)
-            for cand in find_candidates(sent, self.patterns, self.modality):
+            for cand in w.candidates:
                 if hits is not None:
                     entry = self.codebook.get(cand.code)
                     hits.append(TriggerHit(s.index, entry.code, entry.plover_type, cand.trigger.text,

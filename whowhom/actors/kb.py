@@ -61,6 +61,8 @@ class Named:
         """The role in force on `date`; without a date, the one agreeing with `prefer`, else the latest."""
         if not self.roles:
             return None
+        if date is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
+            date = None  # not an ISO date: as good as none
         if date:
             current = [r for r in self.roles if r.covers(date)]
             if current:

@@ -6,7 +6,7 @@ from whowhom.records import Actor
 
 
 def resolve_text(coder, text: str, date: str | None) -> tuple[Actor | None, str]:
-    doc = coder.nlp(text)
+    doc = coder.nlp(text, disable=["ner"])
     mentions = coder.index.find([t.text for t in doc])
     head = _head(doc)
     if head is None:

@@ -15,6 +15,7 @@ from spacy.tokens import Token
 
 from whowhom.actors.kb import Entry, KnowledgeBase, Named
 from whowhom.actors.match import Mention
+from whowhom.nlp.spans import is_name, name_span
 from whowhom.records import Actor
 
 # Dependents that start a new clause or a new actor: not part of this actor's phrase.
@@ -174,7 +175,7 @@ class ActorResolver:
             if m.covers(head.i) or not self._head_is_other_named(head, inside):
                 return e.named, "dictionary"
         # A person the dictionary knows under another spelling or by surname only.
-        if head.ent_type_ == "PERSON" or (head.pos_ == "PROPN" and head.text[:1].isupper()):
+        if is_name(head):
             person = self._person_by_surname(head, inside, ctx, date)
             if person is not None:
                 return person
@@ -182,13 +183,11 @@ class ActorResolver:
 
     def _head_is_other_named(self, head: Token, inside: list[Mention]) -> bool:
         """The head is a proper name that is not in the dictionary ("Taliban leader Kazemi")."""
-        return head.ent_type_ == "PERSON" and not any(m.covers(head.i) for m in inside)
+        return is_name(head) and not any(m.covers(head.i) for m in inside)
 
     def _person_by_surname(self, head: Token, inside: list[Mention], ctx: DocContext,
                            date: str | None) -> tuple[Named, str] | None:
-        words = [t for t in head.doc[max(0, head.i - 3):head.i + 1]
-                 if t.ent_type_ == "PERSON" or t.i == head.i]
-        words = [t for t in words if t.pos_ == "PROPN"]
+        words = [t for t in name_span(head) if t.pos_ == "PROPN" and t.lower_ not in self.kb.titles]
         if not words:
             return None
         country, _sector, _ = self._cues(inside, head)
@@ -244,9 +243,9 @@ class ActorResolver:
             # Capitalised words, whatever the tagger says (alone, "Mariupol" is tagged a noun).
             if t.text[:1].isupper() and t.pos_ in ("PROPN", "NOUN", "ADJ"):
                 names = [t.text]
-                ent = next((e for e in t.doc.ents if e.start <= t.i < e.end), None)
-                if ent is not None and ent.text != t.text:
-                    names.insert(0, ent.text)  # "Puerto Penasco" before "Puerto"
+                whole = name_span(t) if t.pos_ == "PROPN" else None
+                if whole is not None and whole.text != t.text:
+                    names.insert(0, whole.text)  # "Puerto Penasco" before "Puerto"
                 for name in names:
                     country = self.place_country(name)
                     if country:

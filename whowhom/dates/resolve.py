@@ -13,6 +13,8 @@ from datetime import timedelta
 
 from spacy.tokens import Doc, Span, Token
 
+from whowhom.nlp.spans import time_spans
+
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september",
      "october", "november", "december"], start=1)}
@@ -143,7 +145,7 @@ def _dateparser(text: str, pub: str | None) -> tuple[str, str] | None:
 # ------------------------------------------------------------------------- in a sentence ----
 
 def sentence_dates(sent: Doc) -> list[Span]:
-    return [e for e in sent.ents if e.label_ in ("DATE",)]
+    return time_spans(sent)
 
 
 def event_date(sent: Doc, trigger: Token, pub: str | None, previous: EventDate | None,

@@ -244,7 +244,7 @@ def score_actors(rows: list[dict[str, Any]], resolve_text: Callable[[str, str | 
         expect = row.get("expect") or {}
         if "country" not in expect:
             continue
-        date = (row.get("kwargs") or {}).get("query_date")
+        date = _query_date((row.get("kwargs") or {}).get("query_date"))
         actor = resolve_text(row["actor_text"], date)
         got_country = cameo_country(actor) if actor else None
         want = expect.get("country") or None
@@ -267,6 +267,19 @@ def score_actors(rows: list[dict[str, Any]], resolve_text: Callable[[str, str | 
         "country_accuracy": round(country_ok / country_n, 3) if country_n else 0.0,
         "sector_accuracy": round(sector_ok / sector_n, 3) if sector_n else None,
         "sector_n": sector_n}, errors)
+
+
+def _query_date(value: Any) -> str | None:
+    """Gold query dates come as "2022-05-01" or "12 April 2021"; anything else is no date."""
+    if not value:
+        return None
+    from whowhom.dates.resolve import parse_expression
+
+    s = str(value)
+    if len(s) >= 10 and s[:4].isdigit() and s[4] == "-":
+        return s[:10]
+    parsed = parse_expression(s, None)
+    return parsed[0] if parsed else None
 
 
 def cameo_country(actor: Any) -> str | None:

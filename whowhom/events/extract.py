@@ -275,7 +275,7 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
                     if obj.dep_ != "pobj":
                         continue
                     for mod in obj.children:
-                        if mod.dep_ in ("amod", "compound", "poss") and mod.ent_type_ in ("NORP", "GPE", "ORG"):
+                        if mod.dep_ in ("amod", "compound", "poss") and mod.text[:1].isupper():
                             return [mod], "source=nationality-of-means"
         return [], "source=none(passive)"
     subj = [c for c in tok.children if c.dep_ in SUBJ]
@@ -318,7 +318,7 @@ def _noun_sources(tok: Token) -> tuple[list[Token], str]:
     mods = [c for c in tok.children if c.dep_ in ("amod", "compound")]
     mods += [g for c in mods for g in c.children if g.dep_ in ("amod", "compound")]  # "US drone strike"
     for c in mods:
-        if c.ent_type_ in ("NORP", "GPE", "ORG") or c.pos_ == "PROPN":
+        if c.text[:1].isupper():
             return [c], "source=modifier"
     # "said after talks with X", "during a visit to X": the verb above the phrase acts.
     node = tok

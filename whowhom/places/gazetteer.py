@@ -14,11 +14,11 @@ import yaml
 from spacy.tokens import Doc, Token
 
 from whowhom.actors.kb import KnowledgeBase
+from whowhom.nlp.spans import proper_names
 from whowhom.records import Location
 
 LOC_PREPS = {"in", "at", "near", "outside", "inside", "across", "into", "throughout", "around",
              "within", "on"}
-PLACE_LABELS = {"GPE", "LOC", "FAC"}
 # A bigger city wins an ambiguous name; below this size a name alone is not trusted.
 MIN_POPULATION_FOR_ALIAS = 100_000
 
@@ -84,8 +84,8 @@ class Gazetteer:
     def locate(self, sent: Doc, trigger: Token, skip: set[int], offset: int) -> Location | None:
         """The place the event happened, if the sentence says: "met X *in Tianjin*"."""
         best = None
-        for ent in sent.ents:
-            if ent.label_ not in PLACE_LABELS or any(t.i in skip for t in ent):
+        for ent in proper_names(sent):
+            if any(t.i in skip for t in ent):
                 continue
             prep = _locative_prep(ent.root, trigger)
             if prep is None:

@@ -529,12 +529,21 @@ class Store(QueryMixin):
                 stats.events_before = self._count("events")
             mentions = mentions.append_column("_doc", doc_of)
             documents = documents.append_column("_ord", pa.array(np.arange(n), pa.int64()))
+            d = doc_of.to_numpy(zero_copy_only=False) if isinstance(doc_of, pa.Array) \
+                else np.asarray(doc_of)
+            grouped = d.size < 2 or bool((d[1:] >= d[:-1]).all())  # mentions in document order
             for start in range(0, n, max(1, batch_documents)):
                 dt = documents.slice(start, batch_documents)
-                mask = pc.and_(pc.greater_equal(doc_of, start),
-                               pc.less(doc_of, start + dt.num_rows))
+                end = start + dt.num_rows
+                if grouped:  # a zero-copy slice
+                    lo, hi = np.searchsorted(d, [start, end], side="left")
+                    part = mentions.slice(int(lo), int(hi - lo))
+                elif start == 0 and end == n and (d >= 0).all():
+                    part = mentions
+                else:
+                    part = mentions.filter(pa.array((d >= start) & (d < end)))
                 stats.documents_seen += dt.num_rows
-                self._write_batch(dt, mentions.filter(mask), stats)
+                self._write_batch(dt, part, stats)
             stats.events_after = self._count("events")
         stats.seconds += time.monotonic() - t0
         return stats
