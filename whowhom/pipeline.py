@@ -106,7 +106,8 @@ class Coder:
         # The statistical entity recogniser is a third of the parse time and whowhom does not
         # need it: dates, places and names come from whowhom.nlp.spans and the dictionaries.
         skip = [name for name in ("ner",) if name in self.nlp.pipe_names]
-        parsed = self.nlp.pipe([w.sentence.text for w in to_parse], batch_size=self.batch_size, disable=skip)
+        # The tokenised sentences go in as they are: no second tokenisation.
+        parsed = self.nlp.pipe([w.tokens for w in to_parse], batch_size=self.batch_size, disable=skip)
         for w, pdoc in zip(to_parse, parsed):
             w.tokens = pdoc  # the same tokenizer made both: mention offsets stay valid
             w.candidates = find_candidates(pdoc, self.patterns, self.modality)

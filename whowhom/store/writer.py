@@ -533,7 +533,11 @@ def _batch_events(ins: pa.Table, rep: np.ndarray, sel: np.ndarray, mrank: np.nda
     loc_take = pa.array(loc_row, pa.int64(), mask=loc_row < 0)
 
     a_idx = pa.array(anchors, pa.int64())
-    rep_t = ins.take(a_idx)
+    rep_t = ins.select([
+        "event_id", "date", "date_day", "source_code", "source_name", "source_country",
+        "source_sector", "source_text", "target_code", "target_name", "target_country",
+        "target_sector", "target_text", "code", "root_code", "label", "goldstein", "quad_class",
+        "plover_event_type", "plover_mode", "doc_id", "coder_version"]).take(a_idx)
     d_idx = pa.array(dpos[anchors], pa.int64())
     date_col = rep_t.column("date")
     ln = pc.utf8_length(date_col)
