@@ -342,6 +342,8 @@ def _trigger_score(cand: Candidate) -> float:
     score = 0.5 + 0.1 * bool(cand.pattern.specificity) + 0.1 * bool(cand.sources) + 0.1 * bool(cand.targets)
     if cand.trigger.dep_ == "ROOT":
         score += 0.1
+    if cand.trigger.dep_ in ("relcl", "acl") or any(a.dep_ in ("relcl", "acl") for a in cand.trigger.ancestors):
+        score -= 0.15  # "the plane they had taken hostage": background to the main event
     if cand.pattern.pos == "noun":
         score -= 0.1
     return round(score, 3)

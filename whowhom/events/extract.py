@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Token
 from whowhom.events.patterns import Pattern, PatternSet
 
 SUBJ = {"nsubj", "csubj"}
+ROOTS_OF_CONFLICT = {"10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}
 PASS_SUBJ = {"nsubjpass", "csubjpass"}
 # Dependencies through which a verb takes its subject from the verb above it.
 CONTROL_DEPS = {"xcomp", "pcomp", "advcl", "conj"}
@@ -121,9 +122,9 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
 
 
 def _intent_code(code: str, governor: Token | None, modality: Modality) -> str:
-    if governor is not None and governor.lemma_.lower() == "threaten":
-        return "130"
     root = code[:2]
+    if governor is not None and governor.lemma_.lower() == "threaten" and root not in ROOTS_OF_CONFLICT:
+        return "130"  # threatening to do something is a threat, whatever the act
     if root in ("03", "13"):
         return code
     return modality.intent_code_specific.get(code) or modality.intent_code.get(root, "030")
