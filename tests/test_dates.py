@@ -18,6 +18,7 @@ PUB = "2021-08-20"  # a Friday
     ("on Monday", ("2021-08-16", "day")),
     ("last Friday", ("2021-08-13", "day")),
     ("yesterday", ("2021-08-19", "day")),
+    ("last week", ("2021-08-09", "week")),
     ("in September", ("2020-09", "month")),  # a month after publication is last year's
 ])
 def test_expressions(text, expected):

@@ -99,7 +99,7 @@ class Event:
     confidence: float
     rule: str  # the pattern and path that fired, so every event can be explained
     date: str | None = None  # "2021-07-31", "2021-07", "2021"; precision = its length
-    date_precision: str | None = None  # "day" | "month" | "year"
+    date_precision: str | None = None  # "day" | "week" (date = its Monday) | "month" | "year"
     date_source: str | None = None  # "sentence" (a time expression) or "publication"
     date_text: str | None = None  # the expression the date was read from
     location: Location | None = None

@@ -32,8 +32,8 @@ VAGUE = re.compile(r"\b(years|decades|months|weeks|days|hours|long|recent|future
 
 @dataclass(frozen=True)
 class EventDate:
-    value: str  # "2021-07", "2021-07-28", "2021"
-    precision: str  # day | month | year
+    value: str  # "2021-07", "2021-07-28", "2021"; a week is given by its Monday
+    precision: str  # day | week | month | year
     text: str
     source: str  # "sentence" | "publication" | "context"
 
@@ -84,6 +84,9 @@ def parse_expression(text: str, pub: str | None) -> tuple[str, str] | None:
         return _d(*(base - timedelta(days=1)).timetuple()[:3])
     if t in ("today", "this morning", "this afternoon", "this evening", "tonight"):
         return _d(base.year, base.month, base.day)
+    if t in ("last week", "this week", "past week"):
+        monday = base - timedelta(days=base.weekday() + (7 if t != "this week" else 0))
+        return f"{monday.year:04d}-{monday.month:02d}-{monday.day:02d}", "week"
     if t == "last month":
         first = base.replace(day=1) - timedelta(days=1)
         return _d(first.year, first.month)
