@@ -94,3 +94,9 @@ def test_every_event_is_one_a_coder_would_accept(events):
     """No more than the events above plus the two talks and the investment: nothing else."""
     _, evs = events
     assert len(evs) <= 12, [(e.sentence[:60], e.source.code, e.code, e.target.code) for e in evs]
+
+
+def test_china_invests_in_its_neighbour(events):
+    _, evs = events
+    [e] = find(evs, "invested billions", source="CHN", root="06")
+    assert e.target.country == "AFG" and e.target.resolved_by.startswith("coref")

@@ -19,7 +19,8 @@ from spacy.tokens import Doc
 
 from whowhom.actors.kb import KnowledgeBase, load_kb
 from whowhom.actors.match import Mention, MentionIndex
-from whowhom.actors.resolve import ActorResolver, DocContext, GROUP_PRONOUNS, PERSON_PRONOUNS, phrase_tokens
+from whowhom.actors.resolve import (GROUP_NOUNS, GROUP_PRONOUNS, PERSON_PRONOUNS, STATE_NOUNS, ActorResolver,
+                                    DocContext, phrase_tokens)
 from whowhom.dates.resolve import EventDate, event_date, parse_expression, sentence_dates
 from whowhom.events.extract import Candidate, find_candidates, load_lemma_fixes, load_modality
 from whowhom.events.ontology import Codebook, default_codebook
@@ -29,6 +30,9 @@ from whowhom.places.gazetteer import Gazetteer
 from whowhom.records import Actor, Document, Event, Plover, Trigger, make_event_id
 
 _PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS | {"it"}
+# Words that can stand for an actor named earlier ("its neighbouring country", "the militia"):
+# enough, with one dictionary mention, for a sentence to be worth parsing.
+_REFERRING = _PRONOUNS | {"its", "their"} | STATE_NOUNS | GROUP_NOUNS | {"countries", "militants", "rebels", "rulers"}
 LOCATION_TARGET_ROOTS = {"14", "15", "18", "19", "20"}
 
 
@@ -122,7 +126,7 @@ class Coder:
             return False
         covered = {i for m in mentions for i in range(m.start, m.end)}
         others = sum(1 for t in toks if t.i not in covered and (
-            t.lower_ in _PRONOUNS or (t.i > 0 and t.text[:1].isupper() and t.is_alpha)))
+            t.lower_ in _REFERRING or (t.i > 0 and t.text[:1].isupper() and t.is_alpha)))
         return len(mentions) + min(others, 1) >= 2
 
     # ------------------------------------------------------------------------------------
