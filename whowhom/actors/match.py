@@ -33,12 +33,18 @@ class MentionIndex:
     def __init__(self, kb: KnowledgeBase, tokenizer: Tokenizer):
         self.kb = kb
         self.table: dict[tuple[str, ...], tuple[Entry, ...]] = {}
-        phrases = list(kb.phrases)
-        for phrase, doc in zip(phrases, tokenizer.pipe(phrases)):
-            key = tuple(norm(t.text) for t in doc)
+        # Tokenise phrases as written, not lower-cased: the tokenizer keeps "U.S." whole only
+        # in its own case, and followed by more text (at the very end it splits off the dot).
+        written: dict[str, list[Entry]] = {}
+        for entries in kb.phrases.values():
+            for e in entries:
+                written.setdefault(e.phrase, []).append(e)
+        phrases = list(written)
+        for phrase, doc in zip(phrases, tokenizer.pipe(p + " said" for p in phrases)):
+            key = tuple(norm(t.text) for t in doc[:-1])
             if key:
-                self.table[key] = tuple(self.table.get(key, ())) + tuple(
-                    e for e in kb.phrases[phrase] if e not in self.table.get(key, ()))
+                have = self.table.get(key, ())
+                self.table[key] = tuple(have) + tuple(e for e in written[phrase] if e not in have)
         self.max_len = max((len(k) for k in self.table), default=1)
         self.first_words = {k[0] for k in self.table}
 

@@ -112,11 +112,15 @@ def cluster(key: np.ndarray, country: np.ndarray, precision: np.ndarray, day: np
     mrank = np.asarray(mrank, dtype=np.int64)
     # Replace mrank by its rank 0..n-1 (same order, fewer bits: sorts pack it with the other
     # keys into one int64, see _lexsort). Only when it is unique, as documented.
-    by_m = np.argsort(mrank)
-    unique = bool((np.diff(mrank[by_m]) != 0).all())
-    if unique:
-        mrank = np.empty(n, dtype=np.int64)
-        mrank[by_m] = np.arange(n, dtype=np.int64)
+    if int(mrank.min()) == 0 and int(mrank.max()) == n - 1 \
+            and bool((np.bincount(mrank, minlength=n) == 1).all()):
+        unique = True  # already a rank
+    else:
+        by_m = np.argsort(mrank)
+        unique = bool((np.diff(mrank[by_m]) != 0).all())
+        if unique:
+            mrank = np.empty(n, dtype=np.int64)
+            mrank[by_m] = np.arange(n, dtype=np.int64)
     dated = (precision == DAY) | (precision == MONTH)
     day = np.asarray(day, dtype=np.int64).copy()
     period_end = np.asarray(period_end, dtype=np.int64).copy()

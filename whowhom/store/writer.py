@@ -201,6 +201,12 @@ def stage_documents(con: duckdb.DuckDBPyConnection, docs: pa.Table) -> StagedDoc
         skipped=docs.num_rows - kept.num_rows, rows=order)
 
 
+_DIGIT = np.full(256, 255, np.uint8)
+_DIGIT[48:58] = np.arange(10, dtype=np.uint8)
+_CUM_DAYS = np.array([0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334], np.int64)
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
+
+
 def date_days(dates: pa.ChunkedArray | pa.Array) -> pa.Array:
     """First day of the period of each date string ("2021-07-31", "2021-07", "2021"); null if
     the string is not a valid date of one of these forms."""
@@ -213,32 +219,42 @@ def date_days(dates: pa.ChunkedArray | pa.Array) -> pa.Array:
     # Read the characters straight from the Arrow buffers: YYYY, YYYY-MM or YYYY-MM-DD only.
     offsets = np.frombuffer(s.buffers()[1], dtype=np.int32, count=n + 1, offset=s.offset * 4)
     data = s.buffers()[2]
-    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
-    ln = np.diff(offsets).astype(np.int64)
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else \
+        np.zeros(1, np.uint8)
+    ln = np.diff(offsets)
     ok = (ln == 4) | (ln == 7) | (ln == 10)
     if s.null_count:
         ok &= s.is_valid().to_numpy(zero_copy_only=False)
-    if raw.size == 0:
-        ok[:] = False
-        raw = np.zeros(1, np.uint8)
-    idx = offsets[:-1, None].astype(np.int64) + np.arange(10)
-    np.clip(idx, 0, raw.size - 1, out=idx)
-    ch = raw[idx]                                        # first 10 bytes of each string
-    dig = ch.astype(np.int64) - 48
-    isdig = (dig >= 0) & (dig <= 9)
-    ok &= isdig[:, :4].all(axis=1)
+    start = offsets[:-1]
+    last = np.int32(raw.size - 1)
+
+    def char(k: int) -> np.ndarray:
+        return raw[np.minimum(start + np.int32(k), last)]
+
+    def digit(k: int) -> np.ndarray:
+        return _DIGIT[char(k)].astype(np.int32)
+
+    y0, y1, y2, y3 = digit(0), digit(1), digit(2), digit(3)  # a non-digit reads 255
+    ok &= (y0 <= 9) & (y1 <= 9) & (y2 <= 9) & (y3 <= 9)
+    y = y0 * 1000 + y1 * 100 + y2 * 10 + y3
     has_m, has_d = ln >= 7, ln >= 10
-    ok &= ~has_m | ((ch[:, 4] == 45) & isdig[:, 5] & isdig[:, 6])
-    ok &= ~has_d | ((ch[:, 7] == 45) & isdig[:, 8] & isdig[:, 9])
-    y = np.where(ok, dig[:, 0] * 1000 + dig[:, 1] * 100 + dig[:, 2] * 10 + dig[:, 3], 1970)
-    m = np.where(ok & has_m, dig[:, 5] * 10 + dig[:, 6], 1)
-    d = np.where(ok & has_d, dig[:, 8] * 10 + dig[:, 9], 1)
-    ok &= (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31) & (y >= 1) & (y <= 9999)
-    month = ((y - 1970) * 12 + (np.clip(m, 1, 12) - 1)).astype("datetime64[M]")
-    day = month.astype("datetime64[D]") + (np.clip(d, 1, 31) - 1)
-    ok &= day.astype("datetime64[M]") == month  # 2021-02-30 is not a date
-    days = day.astype(np.int64).astype(np.int32)
-    return pa.array(days, pa.int32(), mask=~ok).cast(pa.date32())
+    m10, m1 = digit(5), digit(6)
+    ok &= ~has_m | ((char(4) == 45) & (m10 <= 9) & (m1 <= 9))
+    d10, d1 = digit(8), digit(9)
+    ok &= ~has_d | ((char(7) == 45) & (d10 <= 9) & (d1 <= 9))
+    m = np.where(has_m, m10 * 10 + m1, 1)
+    d = np.where(has_d, d10 * 10 + d1, 1)
+    ok &= (m >= 1) & (m <= 12) & (d >= 1) & (y >= 1)
+    y = np.where(ok, y, 1970).astype(np.int64)
+    mi = np.where(ok, m, 1).astype(np.int64) - 1
+    d = np.where(ok, d, 1).astype(np.int64)
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    ok &= d <= _MONTH_DAYS[mi] + ((mi == 1) & leap)  # 2021-02-30 is not a date
+    # days since 1970-01-01 (proleptic Gregorian, as numpy and DuckDB count them)
+    yp = y - 1
+    days = (365 * (y - 1970) + (yp // 4 - 1969 // 4) - (yp // 100 - 1969 // 100)
+            + (yp // 400 - 1969 // 400) + _CUM_DAYS[mi] + ((mi >= 2) & leap) + d - 1)
+    return pa.array(days.astype(np.int32), pa.int32(), mask=~ok).cast(pa.date32())
 
 
 def stage_mentions(ments: pa.Table, staged: StagedDocuments) -> pa.Table:
@@ -490,46 +506,53 @@ def _batch_events(ins: pa.Table, rep: np.ndarray, sel: np.ndarray, mrank: np.nda
         dpos = pc.index_in(ins.column("doc_id"), value_set=docs.column("id")).to_numpy(
             zero_copy_only=False).astype(np.int64)
     n_docs = max(docs.num_rows, 1)
-
-    def distinct_per_event(vals: np.ndarray, width: int) -> np.ndarray:
-        pairs = np.sort(g * width + vals)  # (a sort: np.unique hashes, much slower here)
-        first = np.r_[True, pairs[1:] != pairs[:-1]] if pairs.size else np.zeros(0, bool)
-        return np.bincount(pairs[first] // width, minlength=n_ev).astype(np.int32)
-
-    num_mentions = np.bincount(g, minlength=n_ev).astype(np.int32)
-    num_articles = distinct_per_event(dpos[rows], n_docs)
     # a source is an outlet; an article of unknown outlet counts as its own source
     outlet = docs.column("outlet").combine_chunks()
     okey_str = pc.if_else(pc.is_null(outlet),
                           pc.binary_join_element_wise("#doc:", docs.column("id"), ""), outlet)
     okey = pc.dictionary_encode(okey_str).combine_chunks().indices.to_numpy(
         zero_copy_only=False).astype(np.int64) if docs.num_rows else np.zeros(0, np.int64)
-    num_sources = distinct_per_event(okey[dpos[rows]], n_docs)
-
-    order = np.argsort(g, kind="stable")
-    gs = g[order]
-    starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]]) if gs.size else np.zeros(0, np.int64)
     conf_col = ins.column("confidence").combine_chunks()
-    conf = pc.fill_null(conf_col, -np.inf).to_numpy(zero_copy_only=False)[rows][order] \
-        if conf_col.null_count else conf_col.to_numpy(zero_copy_only=False)[rows][order]
-    cmax = np.maximum.reduceat(conf, starts) if starts.size else np.zeros(0)
-    confidence = pa.array(cmax, pa.float64(), mask=np.isneginf(cmax))
+    conf = (pc.fill_null(conf_col, -np.inf) if conf_col.null_count else conf_col).to_numpy(
+        zero_copy_only=False)
     lead = pc.fill_null(pc.less(ins.column("sentence_id"), 3), False).to_numpy(
-        zero_copy_only=False)[rows][order]
-    is_root = np.logical_or.reduceat(lead, starts) if starts.size else np.zeros(0, bool)
-
-    # location: the anchor's if it is located, else the first located mention (by id)
+        zero_copy_only=False)
     located = pc.or_(pc.is_valid(ins.column("location_name")),
                      pc.is_valid(ins.column("location_country"))).to_numpy(zero_copy_only=False)
-    lrows = rows[located[rows]]
-    loc_row = np.full(n_ev, -1, np.int64)
-    if lrows.size:
-        lg = gidx[rep[lrows]]
-        not_anchor = rep[lrows] != lrows
-        lo = np.lexsort((mrank[lrows], not_anchor, lg))
-        lg_s = lg[lo]
-        first = np.r_[True, lg_s[1:] != lg_s[:-1]]
-        loc_row[lg_s[first]] = lrows[lo][first]
+
+    # events of one mention take its values; only the rows of larger events are sorted
+    num_mentions = np.bincount(g, minlength=n_ev).astype(np.int32)
+    num_articles = np.ones(n_ev, np.int32)
+    num_sources = np.ones(n_ev, np.int32)
+    cmax = conf[anchors]
+    is_root = lead[anchors]
+    loc_row = np.where(located[anchors], anchors, -1)
+    multi = num_mentions[g] > 1
+    mrows, mg = rows[multi], g[multi]
+    if mrows.size:
+        def distinct(vals: np.ndarray, width: int) -> np.ndarray:
+            pairs = np.sort(mg * width + vals)  # (np.unique hashes: much slower here)
+            first = np.r_[True, pairs[1:] != pairs[:-1]]
+            return np.bincount(pairs[first] // width, minlength=n_ev).astype(np.int32)
+
+        big = num_mentions > 1
+        num_articles[big] = distinct(dpos[mrows], n_docs)[big]
+        num_sources[big] = distinct(okey[dpos[mrows]], n_docs)[big]
+        order = np.argsort(mg)  # any order within an event will do
+        gs = mg[order]
+        starts = np.flatnonzero(np.r_[True, gs[1:] != gs[:-1]])
+        ev = gs[starts]
+        cmax[ev] = np.maximum.reduceat(conf[mrows[order]], starts)
+        is_root[ev] = np.logical_or.reduceat(lead[mrows[order]], starts)
+        # location: the anchor's if it is located, else the first located mention (by id)
+        lrows = mrows[located[mrows]]
+        if lrows.size:
+            lg = gidx[rep[lrows]]
+            lo = dedup._lexsort((mrank[lrows], rep[lrows] != lrows, lg))
+            lg_s = lg[lo]
+            first = np.r_[True, lg_s[1:] != lg_s[:-1]]
+            loc_row[lg_s[first]] = lrows[lo][first]
+    confidence = pa.array(cmax, pa.float64(), mask=np.isneginf(cmax))
     loc_take = pa.array(loc_row, pa.int64(), mask=loc_row < 0)
 
     a_idx = pa.array(anchors, pa.int64())
@@ -608,8 +631,10 @@ def _cluster_table(allm: pa.Table, window: int) -> tuple[np.ndarray, np.ndarray]
                                               "\x1f")
         key = pc.dictionary_encode(key_str).combine_chunks().indices.to_numpy().astype(np.int64)
     else:
-        _, key = np.unique((s_i * t_n + t_i) * c_n + c_i, return_inverse=True)
-        key = key.astype(np.int64)
+        key = (s_i * t_n + t_i) * c_n + c_i  # equal keys, equal numbers
+        if s_n * t_n * c_n >= 1 << 26:  # keep the numbers small (dedup packs them in int64)
+            _, key = np.unique(key, return_inverse=True)
+            key = key.astype(np.int64)
     # country: 0 unknown, else its alphabetical rank
     ctry = pc.dictionary_encode(pc.fill_null(allm.column("location_country"), "")).combine_chunks()
     drank = pc.rank(ctry.dictionary, sort_keys="ascending", tiebreaker="dense").to_numpy() \
@@ -662,10 +687,18 @@ def _hex_prefix(arr: pa.Array, unique: bool = False) -> np.ndarray | None:
 
 
 def _mention_order(mid: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """Integers ordering mention ids as strings. Ids from the coder are 20 lower-case hex
-    digits: their first 15 read as a number order them (ties fall back to a string sort)."""
+    """The rank (0..n-1) of each mention id among the ids, as strings sort (ties: row order).
+    Ids from the coder are 20 lower-case hex digits: when their first 15, read as numbers,
+    are all different, sorting the numbers is enough."""
     arr = mid.combine_chunks() if isinstance(mid, pa.ChunkedArray) else mid
-    num = _hex_prefix(arr, unique=True)
-    if num is not None:
-        return num
-    return pc.rank(arr, sort_keys="ascending", tiebreaker="first").to_numpy().astype(np.int64)
+    n = len(arr)
+    num = _hex_prefix(arr)
+    if num is not None and n > 1:
+        order = np.argsort(num)
+        if (num[order[1:]] != num[order[:-1]]).all():
+            rank = np.empty(n, np.int64)
+            rank[order] = np.arange(n, dtype=np.int64)
+            return rank
+    elif num is not None:
+        return np.zeros(n, np.int64)
+    return pc.rank(arr, sort_keys="ascending", tiebreaker="first").to_numpy().astype(np.int64) - 1
