@@ -94,8 +94,7 @@ class ActorResolver:
             role = nm.role_on(date, prefer=prefer)
             if role is None:
                 return None
-            if (nm.kind == "organization" and cue_country and role.country and cue_country != role.country
-                    and not any(m.covers(head.i) and m.start < head.i for m in inside if _is_named(m))):
+            if nm.kind == "organization" and cue_country and role.country and cue_country != role.country:
                 # "Chile's Defense Department" is Chile's, whatever the dictionary's default is.
                 return Actor(text=text, code=f"{cue_country}{role.sector or ''}", country=cue_country,
                              sector=role.sector, name=None, start=text_start, end=text_end,
@@ -172,7 +171,7 @@ class ActorResolver:
                 dist = 0 if m.covers(head.i) else min(abs(head.i - m.start), abs(head.i - (m.end - 1)))
                 return (dist, 0 if e.named.kind == "person" else 1)
             m, e = min(named, key=rank)
-            if m.covers(head.i) or not self._head_is_other_named(head, inside):
+            if m.covers(head.i) or not self._head_is_other_named(head, inside, m):
                 return e.named, "dictionary"
         # A person the dictionary knows under another spelling or by surname only.
         if is_name(head):
@@ -181,9 +180,13 @@ class ActorResolver:
                 return person
         return None
 
-    def _head_is_other_named(self, head: Token, inside: list[Mention]) -> bool:
-        """The head is a proper name that is not in the dictionary ("Taliban leader Kazemi")."""
-        return is_name(head) and not any(m.covers(head.i) for m in inside)
+    def _head_is_other_named(self, head: Token, inside: list[Mention], named: Mention) -> bool:
+        """The head is another proper name, not in the dictionary ("Taliban leader Kazemi"),
+        rather than the end of the same name ("Shin Bet Security Service")."""
+        if not is_name(head) or any(m.covers(head.i) for m in inside):
+            return False
+        whole = name_span(head)
+        return not (whole.start <= named.start and named.end <= whole.end)
 
     def _person_by_surname(self, head: Token, inside: list[Mention], ctx: DocContext,
                            date: str | None) -> tuple[Named, str] | None:
