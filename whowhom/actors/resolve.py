@@ -30,6 +30,9 @@ GROUP_NOUNS = {"militia", "group", "movement", "militant", "insurgent", "rebel",
                "fighter", "jihadist"}
 STATE_NOUNS = {"country", "state", "nation", "republic", "kingdom", "neighbor", "neighbour"}
 GROUP_SECTORS = {"INS", "REB", "SEP", "OPP", "CRM", "UAF"}
+CALENDAR_WORDS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+                  "january", "february", "march", "april", "may", "june", "july", "august",
+                  "september", "october", "november", "december"}
 # How far back (in sentences) a pronoun may reach.
 COREF_WINDOW = 3
 
@@ -196,6 +199,8 @@ class ActorResolver:
         country, _sector, _ = self._cues(inside, head)
         title_words = {t.lower_ for t in head.subtree}
         for candidate_word in (words[-1], words[0]):
+            if candidate_word.lower_ in CALENDAR_WORDS:
+                continue  # "on Friday" is a day, whoever is called Friday
             people = self.kb.by_surname.get(candidate_word.text.lower(), [])
             if not people:
                 continue
@@ -215,6 +220,7 @@ class ActorResolver:
             if country and any(ok for ok, _ in fitting):
                 return next(p for ok, p in fitting if ok), "surname+title"
             if len(words) == 1 and len(fitting) == 1 and (country or len(people) == 1):
+                # A bare surname nobody has named yet: only one person in the dictionary has it.
                 return fitting[0][1], "surname"
         return None
 

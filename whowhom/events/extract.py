@@ -354,11 +354,15 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
                     if heads:
                         break
         elif slot.startswith("prep:"):
+            # Every such preposition, the trigger's own first: "imposed sanctions on Britain
+            # on Friday" has two, and the one naming a day is no target.
             word = slot[5:]
-            for prep in _preps(tok, word, deep=True):
-                heads = [g for g in prep.children if g.dep_ in ("pobj", "pcomp")]
-                if heads:
-                    break
+            for prep in _preps(tok, word, deep=True, all_levels=True):
+                found = [g for g in prep.children if g.dep_ in ("pobj", "pcomp") and not _is_calendar(g)]
+                found = [h for h in found if h not in sources]
+                if found:
+                    options.append((slot, tuple(t for h in found for t in _with_conj(h))))
+            continue
         heads = [h for h in heads if h not in sources]
         if heads:
             targets = []
@@ -377,11 +381,22 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
     return options
 
 
-def _preps(tok: Token, word: str, deep: bool = False) -> list[Token]:
+def _is_calendar(tok: Token) -> bool:
+    return tok.lower_ in CALENDAR or tok.like_num
+
+
+CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+            "february", "march", "april", "june", "july", "august", "september", "october",
+            "november", "december", "weekend", "week", "month", "year", "day", "night", "morning",
+            "evening", "afternoon", "time", "occasion", "behalf", "basis"}
+
+
+def _preps(tok: Token, word: str, deep: bool = False, all_levels: bool = False) -> list[Token]:
     """Prepositions `word` on the trigger; with `deep`, also on its object and on the object of
-    its other prepositions ("agreed to relations *with* X", "signed the agreement *between*")."""
+    its other prepositions ("agreed to relations *with* X", "signed the agreement *between*");
+    with `all_levels`, both the trigger's own and the nested ones, the trigger's first."""
     found = [c for c in tok.children if c.dep_ in ("prep", "agent", "dative") and c.lower_ == word]
-    if found or not deep:
+    if (found and not all_levels) or not deep:
         return found
     for c in tok.children:
         nested = []
