@@ -200,6 +200,10 @@ def _as_lemmas(tok: Token, word: str = "as") -> set[str]:
 def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
     """asserted, intent (with the governing verb), refusal, or blocked."""
     mood, governor = "asserted", None
+    if tok.dep_ == "pcomp" and tok.head.lower_ in ("for", "of", "over") and tok.head.head.pos_ == "VERB":
+        # "jailed X for helping militants", "accused Y of attacking Z": the reason given for
+        # another act, alleged rather than reported.
+        return "blocked", None
     node = tok
     first = True
     while True:
@@ -304,6 +308,8 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
             subj = [c for c in noun.head.children if c.dep_ in SUBJ]
             if subj:
                 return _with_conj(subj[0]), "source=subject-of-copula"
+        if tok.dep_ == "acl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children):
+            return [], "source=none(infinitive)"  # "pressure from Congress to help Iran": not Congress
         return _with_conj(noun), "source=modified-noun"
     return [], "source=none"
 
