@@ -222,6 +222,8 @@ class Coder:
             pairs = [(a, b) for a in sources for b in targets]
             if cand.pattern.converse:  # "X received weapons from Y": Y gave them to X
                 pairs = [(b, a) for a, b in pairs]
+            elif cand.mutual:  # "X held talks with Y": Y held talks with X too
+                pairs += [(b, a) for a, b in pairs]
         elif cand.pattern.reciprocal:
             # "Egypt and Sudan signed an agreement", "talks between X and Y": each with each.
             group = sources if len(sources) > 1 else targets if not sources else []

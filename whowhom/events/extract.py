@@ -34,6 +34,7 @@ class Modality:
     intent: frozenset[str]
     refuse: frozenset[str]
     speech: frozenset[str]
+    mutual: frozenset[str]
     condition_marks: frozenset[str]
     intent_code: dict[str, str]
     refuse_code: dict[str, str]
@@ -72,6 +73,7 @@ class Candidate:
     # Every filled slot in the pattern's order, so that a slot whose words are not an actor
     # ("troops along the border with Armenia") gives way to the next.
     target_options: tuple[tuple[str, tuple[Token, ...]], ...] = ()
+    mutual: bool = False  # talks and negotiations: both directions are coded
 
 
 def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None = None) -> list[Candidate]:
@@ -111,8 +113,10 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         sources, spath = (_verb_sources(tok) if pattern.pos == "verb" else _noun_sources(tok))
         options = _target_options(tok, pattern, sources)
         targets, tpath = (options[0][1], f"target={options[0][0]}") if options else ((), "target=none")
+        mutual = code[:2] == "04" and (lemma_of(tok) in modality.mutual or bool(
+            pattern.object and pattern.object & modality.mutual & _object_lemmas(tok)))
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
-                             f"{spath}; {tpath}", mood, governor, tuple(options)))
+                             f"{spath}; {tpath}", mood, governor, tuple(options), mutual))
     # "pledged to expel X": the expulsion (as intent) is the event, not a bare "pledge" to X.
     triggered = {c.trigger.i for c in out}
     out = [c for c in out if not (c.path.endswith("target=xcomp-dobj") and any(
