@@ -392,7 +392,11 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
 
 
 def _is_calendar(tok: Token) -> bool:
-    return tok.lower_ in CALENDAR or tok.like_num
+    """A day or a number, not an actor; but "met with President Assad Tuesday", mis-parsed
+    with the day as the head of the name, still names Assad."""
+    if not (tok.lower_ in CALENDAR or tok.like_num):
+        return False
+    return not any(c.dep_ == "compound" and c.pos_ == "PROPN" and c.lower_ not in CALENDAR for c in tok.children)
 
 
 CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
