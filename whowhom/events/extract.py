@@ -154,6 +154,8 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
             continue
         if p.in_object and not (p.in_object & in_objects):
             continue
+        if p.subject and not (p.subject & _subject_lemmas(tok)):
+            continue
         if p.particle is None and particles and any(q.particle in particles for q in pats):
             continue
         fitting.append(p)
@@ -176,6 +178,17 @@ def _object_tokens(tok: Token) -> list[Token]:
         return direct
     return [g for c in tok.children if c.dep_ == "prep" and c.lower_ in ("to", "for", "on", "in")
             for g in c.children if g.dep_ == "pobj"]
+
+
+def _subject_lemmas(tok: Token) -> set[str]:
+    """The subject's lemma, and what it counts ("hundreds *of troops*")."""
+    out = set()
+    for c in tok.children:
+        if c.dep_ in SUBJ:
+            out.add(c.lemma_.lower())
+            out.update(g.lemma_.lower() for p in c.children if p.dep_ == "prep" and p.lower_ == "of"
+                       for g in p.children if g.dep_ == "pobj")
+    return out
 
 
 def _object_lemmas(tok: Token) -> set[str]:

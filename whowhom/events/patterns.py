@@ -31,6 +31,7 @@ class Pattern:
     object: frozenset[str] | None
     as_object: frozenset[str] | None  # "describe X as a threat": the lemma after "as"
     in_object: frozenset[str] | None  # "engaged X in a firefight": the lemma after "in"
+    subject: frozenset[str] | None  # "troops withdrew from X": the subject's lemma must be one of these
     target: tuple[str, ...]
     reciprocal: bool
     example: str | None
@@ -40,7 +41,7 @@ class Pattern:
     @property
     def specificity(self) -> int:
         return ((2 if self.object else 0) + (2 if self.particle else 0) + (2 if self.as_object else 0)
-                + (2 if self.in_object else 0))
+                + (2 if self.in_object else 0) + (2 if self.subject else 0))
 
     def describe(self) -> str:
         words = self.lemma + (f" {self.particle}" if self.particle else "")
@@ -133,10 +134,12 @@ def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
     obj = item.get("object")
     as_obj = item.get("as")
     in_obj = item.get("in")
+    subj = item.get("subject")
     return Pattern(code=code, pos=pos, lemma=lemma, particle=particle,
                    object=frozenset(str(o).lower() for o in _list(obj)) if obj else None,
                    as_object=frozenset(str(o).lower() for o in _list(as_obj)) if as_obj else None,
                    in_object=frozenset(str(o).lower() for o in _list(in_obj)) if in_obj else None,
+                   subject=frozenset(str(o).lower() for o in _list(subj)) if subj else None,
                    target=tuple(str(s) for s in target), reciprocal=bool(item.get("reciprocal", False)),
                    example=item.get("example"), converse=bool(item.get("converse", False)), where=where)
 

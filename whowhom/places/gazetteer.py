@@ -76,7 +76,7 @@ class Gazetteer:
     def country_of(self, name: str) -> str | None:
         """The country of a city or region named in an actor phrase ("Shanghai police")."""
         place = self.lookup(name)
-        if place is None or place.feature == "sea" or (place.feature == "city" and place.population < 100_000):
+        if place is None or place.feature == "sea" or (place.feature == "city" and place.population < 20_000):
             return None
         return place.country
 
