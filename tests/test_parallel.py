@@ -217,7 +217,8 @@ def test_two_workers_give_the_serial_output(coder, corpus):
     want = _serial(coder, [corpus])
     assert got == want
     assert sum(len(ev) for _, ev in want if _ != "error") > 0  # the corpus does code into events
-    assert stats.workers == 2 and len(stats.peak_rss_mb) == 2 and stats.worker_deaths == 0
+    # (a fast worker may code everything before the other has loaded: at least one reports)
+    assert stats.workers == 2 and 1 <= len(stats.peak_rss_mb) <= 2 and stats.worker_deaths == 0
 
 
 @pytest.fixture(scope="module")
@@ -375,7 +376,7 @@ def test_ray_actors_give_the_serial_output(ray_local, coder, corpus):
     stats = RunStats()
     got = _shape(iter_coded([str(corpus)], None, {}, workers=2, engine="ray", chunk_size=4, stats=stats))
     assert got == _serial(coder, [corpus])
-    assert len(stats.peak_rss_mb) == 2
+    assert stats.workers == 2 and 1 <= len(stats.peak_rss_mb) <= 2
 
 
 @pytest.mark.ray

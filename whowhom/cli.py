@@ -151,7 +151,7 @@ def cmd_code(args) -> int:
     from whowhom.records import ReadError
 
     date = _check_date(args.date)
-    if args.workers != 1 or args.engine != "local":
+    if args.workers != 1 or args.engine != "local" or getattr(args, "resume", False) or _is_folder(args.output):
         try:
             from whowhom.parallel.run import run_code
         except ModuleNotFoundError as exc:
@@ -185,6 +185,13 @@ def cmd_code(args) -> int:
         print("whowhom: no document could be read", file=sys.stderr)
         return 1
     return 0
+
+
+def _is_folder(output: str | None) -> bool:
+    """`-o shards/` asks for Parquet shards, which the parallel runner writes."""
+    from whowhom.parallel.shards import is_folder_target
+
+    return bool(output) and is_folder_target(output)
 
 
 def _code_safely(coder, docs, progress):

@@ -154,13 +154,21 @@ def _jsonl_lines(fh: Iterable[bytes], source: str, default_date: str | None) -> 
             if date is None:
                 yield ReadError(where, f"unreadable 'date' {obj.get('date')!r}; use YYYY-MM-DD")
                 continue
+        url, title = _text_field(obj, "url"), _text_field(obj, "title")
+        outlet = _text_field(obj, "outlet") or _text_field(obj, "source")
         if obj.get("html") or _looks_like_html(text):
-            yield from _from_html(text, doc_id, where, date or default_date, url=obj.get("url"))
+            yield from _from_html(text, doc_id, where, date or default_date, url=url)
         else:
-            yield from _from_text(text, doc_id, where, default_date, title=obj.get("title"),
-                                  url=obj.get("url"), date=date, outlet=obj.get("outlet") or obj.get("source"))
+            yield from _from_text(text, doc_id, where, default_date, title=title, url=url, date=date,
+                                  outlet=outlet)
     if not seen_any:
         yield ReadError(source, "file is empty")
+
+
+def _text_field(obj: dict, name: str) -> str | None:
+    """An optional string field; other JSON types (a PLOVER record's "source" list) are not it."""
+    value = obj.get(name)
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _read_stdin(default_date: str | None) -> Iterator[Document | ReadError]:

@@ -385,17 +385,10 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
     else:
         new_eid = pa.array([], pa.string())
 
+    # Statement order matters for speed: DuckDB commits a transaction that deleted or updated
+    # rows of a table after appending to it several times slower (it rewrites the appended
+    # row groups), so every UPDATE/DELETE of a table comes before the INSERTs into it.
     affected: list[pa.Array] = []
-    ins = None
-    if n_new:
-        ins_eid = new_eid.slice(n_old)
-        ins = new_m.add_column(0, "event_id", ins_eid)
-        con.register("_ins", ins)
-        try:
-            cols = ", ".join(["event_id", *RECORD_COLUMNS, "date_day"])
-            con.execute(f"INSERT INTO mentions ({cols}) SELECT {cols} FROM _ins")
-        finally:
-            con.unregister("_ins")
     if n_old:
         cur = new_eid.slice(0, n_old)
         changed = pc.fill_null(pc.not_equal(cur, old_eid), True)
@@ -412,14 +405,48 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
             affected.append(pc.drop_null(pc.filter(old_eid, changed)))
     if removed_events is not None and removed_events.num_rows:
         affected.append(removed_events.column("event_id").combine_chunks())
+
+    ins = None
+    batch_only = None
+    if n_new:
+        ins_eid = new_eid.slice(n_old)
+        ins = new_m.add_column(0, "event_id", ins_eid)
+        rep_new = rep[n_old:]
+        only_new = np.zeros(n_new, bool)
+        if new_docs is not None and not rebuild_all:
+            # events all of whose mentions are in this batch: anchored at a new mention
+            # that no stored mention (re-clustered or removed) points at
+            mixed = np.zeros(rep.size, bool)
+            mixed[:n_old] = True
+            mixed[rep[:n_old]] = True
+            if removed_events is not None and removed_events.num_rows:
+                mixed |= pc.fill_null(pc.is_in(mid, value_set=removed_events.column(
+                    "event_id").combine_chunks()), False).to_numpy(zero_copy_only=False)
+            only_new = ~mixed[rep_new]
+        if only_new.any():
+            batch_only = _batch_events(ins, rep_new - n_old, only_new, mrank[n_old:], new_docs)
+        if not only_new.all():
+            affected.append(pc.filter(ins_eid, pa.array(~only_new)))
+
+    def insert_mentions() -> None:
+        if ins is None:
+            return
+        con.register("_ins", ins)
+        try:
+            cols = ", ".join(["event_id", *RECORD_COLUMNS, "date_day"])
+            con.execute(f"INSERT INTO mentions ({cols}) SELECT {cols} FROM _ins")
+        finally:
+            con.unregister("_ins")
+
     if rebuild_all:
+        con.execute("DELETE FROM events")
+        con.execute("DELETE FROM actors")
+        insert_mentions()
         con.execute("CREATE TEMP TABLE _affected AS SELECT DISTINCT event_id FROM mentions")
         try:
-            con.execute("DELETE FROM events")
             con.execute(EVENT_AGG_SQL, [_dt.date(1, 1, 1)])
         finally:
             con.execute("DROP TABLE IF EXISTS _affected")
-        con.execute("DELETE FROM actors")
         con.execute("CREATE TEMP TABLE _codes AS SELECT source_code AS code FROM events "
                     "UNION SELECT target_code FROM events")
         try:
@@ -428,25 +455,6 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
             con.execute("DROP TABLE IF EXISTS _codes")
         return n_new
     if n_new or affected:
-        batch_only = None
-        if n_new:
-            rep_new = rep[n_old:]
-            only_new = np.zeros(n_new, bool)
-            if new_docs is not None:
-                # events all of whose mentions are in this batch: anchored at a new mention
-                # that no stored mention (re-clustered or removed) points at
-                mixed = np.zeros(rep.size, bool)
-                mixed[:n_old] = True
-                mixed[rep[:n_old]] = True
-                if removed_events is not None and removed_events.num_rows:
-                    mixed |= pc.fill_null(pc.is_in(mid, value_set=removed_events.column(
-                        "event_id").combine_chunks()), False).to_numpy(zero_copy_only=False)
-                only_new = ~mixed[rep_new]
-            if only_new.any():
-                batch_only = _batch_events(ins, rep_new - n_old, only_new, mrank[n_old:],
-                                           new_docs)
-            if not only_new.all():
-                affected.append(pc.filter(ins_eid, pa.array(~only_new)))
         aff = pc.unique(pa.concat_arrays([a.cast(pa.string()) for a in affected])) \
             if affected else pa.array([], pa.string())
         if len(aff):
@@ -454,10 +462,13 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
             try:
                 con.execute("CREATE TEMP TABLE _affected AS SELECT event_id FROM _affected_in")
                 con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _affected)")
+                insert_mentions()
                 con.execute(EVENT_AGG_SQL, [bound])
             finally:
                 con.execute("DROP TABLE IF EXISTS _affected")
                 con.unregister("_affected_in")
+        else:
+            insert_mentions()
         if batch_only is not None:
             con.register("_batch_events", batch_only)
             try:
