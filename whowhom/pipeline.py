@@ -275,11 +275,12 @@ class Coder:
         return out
 
 
-OWNER_PREPS = ("from", "by", "with", "of", "between")
+OWNER_PREPS = ("from", "by", "with", "of", "between", "in")
 
 
 def _owners(tok) -> list:
-    """Whose a thing is: its possessor, or the object of from/by/with/of/between."""
+    """Whose a thing is: its possessor, or the object of from/by/with/of/between, or where it
+    is ("a summit on the unrest *in Iran*")."""
     if tok.pos_ not in ("NOUN",):
         return []
     out = [c for c in tok.children if c.dep_ == "poss"]

@@ -77,7 +77,7 @@ class MentionIndex:
 
 
 def _case_ok(entry: Entry, words: Sequence[str]) -> bool:
-    """Names need a capital letter in the text ("the Chad" vs "chad"); sector words do not."""
+    """Names need a capital letter somewhere in the text ("Chad" vs "chad"); sector words do not."""
     if entry.kind == "sector":
         return True
-    return any(w[:1].isupper() for w in words)
+    return any(ch.isupper() for w in words for ch in w)  # "Israel", "iSrael", "U.S."

@@ -177,7 +177,8 @@ class ActorResolver:
             if m.covers(head.i) or not self._head_is_other_named(head, inside, m):
                 return e.named, "dictionary"
         # A person the dictionary knows under another spelling or by surname only.
-        if is_name(head):
+        titled = head.pos_ == "PROPN" and any(t.lower_ in self.kb.titles for t in head.lefts)
+        if is_name(head) or titled:  # "President obama": a title vouches for a lower-case name
             person = self._person_by_surname(head, inside, ctx, date)
             if person is not None:
                 return person
