@@ -48,8 +48,8 @@ _ORDERS = {
 }
 _PERIODS = {"day": "day", "week": "week", "month": "month", "year": "year"}
 # which date precisions may be counted in a series of a given period
-_PRECISIONS_FOR = {"day": ("day",), "week": ("day",), "month": ("day", "month"),
-                   "year": ("day", "month", "year")}
+_PRECISIONS_FOR = {"day": ("day",), "week": ("day", "week"), "month": ("day", "week", "month"),
+                   "year": ("day", "week", "month", "year")}
 _LEVELS = {"code": ("source_code", "target_code"),
            "country": ("coalesce(source_country, source_code)",
                        "coalesce(target_country, target_code)")}
