@@ -61,3 +61,45 @@ def load(path: Path) -> list[dict]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, list), path.name
     return data
+
+
+# ----------------------------------------------- checks both files' tests apply ------
+
+def check_every_entry_has_name_kind_aliases_and_roles_and_nothing_unknown(everyone) -> None:
+    for e in everyone:
+        assert set(e) <= ENTRY_KEYS, (e.get("name"), set(e) - ENTRY_KEYS)
+        assert isinstance(e.get("name"), str) and e["name"].strip() == e["name"] and e["name"], e
+        assert e.get("kind") in {"person", "organization"}, e["name"]
+        assert isinstance(e.get("aliases"), list) and e["aliases"], e["name"]
+        assert isinstance(e.get("roles"), list) and e["roles"], e["name"]
+        if "plural" in e:
+            assert isinstance(e["plural"], bool), e["name"]
+        if "note" in e:
+            assert isinstance(e["note"], str) and e["note"].strip(), e["name"]
+
+
+def check_aliases_are_clean_strings_listed_once_and_include_the_name(everyone) -> None:
+    for e in everyone:
+        keys = []
+        for a in e["aliases"]:
+            assert isinstance(a, str) and a == a.strip() and len(a) >= 2, (e["name"], a)
+            keys.append(key(a))
+        assert len(keys) == len(set(keys)), (e["name"], keys)
+        assert key(e["name"]) in keys, e["name"]
+
+
+def check_people_have_a_surname_found_in_their_names(people, orgs) -> None:
+    for p in people:
+        s = p.get("surname")
+        assert isinstance(s, str) and s.strip() == s and s, p["name"]
+        assert any(key(s) in key(a) for a in p["aliases"]), (p["name"], s)
+    assert not any("surname" in o for o in orgs)
+
+
+def check_roles_have_known_fields_a_sector_and_a_country_or_a_code(everyone) -> None:
+    for e in everyone:
+        for r in e["roles"]:
+            assert isinstance(r, dict), e["name"]
+            assert set(r) <= ROLE_KEYS, (e["name"], set(r) - ROLE_KEYS)
+            assert "country" in r and "sector" in r, (e["name"], r)
+            assert r["country"] is not None or r.get("code"), (e["name"], r)

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from _actor_files import ACTORS, CAMEO_SECTORS, ENTRY_KEYS, ROLE_KEYS, bounds, covers, key, load, role_on  # noqa: F401
+from _actor_files import check_every_entry_has_name_kind_aliases_and_roles_and_nothing_unknown, check_aliases_are_clean_strings_listed_once_and_include_the_name, check_people_have_a_surname_found_in_their_names, check_roles_have_known_fields_a_sector_and_a_country_or_a_code  # noqa: E501
 
 ORGS_FILE = ACTORS / "organizations.yaml"
 PEOPLE_FILE = ACTORS / "people.yaml"
@@ -116,43 +117,19 @@ def test_canonical_names_are_unique_within_a_file(orgs, people):
 # ------------------------------------------------------------------------- the entries ------
 
 def test_every_entry_has_name_kind_aliases_and_roles_and_nothing_unknown(everyone):
-    for e in everyone:
-        assert set(e) <= ENTRY_KEYS, (e.get("name"), set(e) - ENTRY_KEYS)
-        assert isinstance(e.get("name"), str) and e["name"].strip() == e["name"] and e["name"], e
-        assert e.get("kind") in {"person", "organization"}, e["name"]
-        assert isinstance(e.get("aliases"), list) and e["aliases"], e["name"]
-        assert isinstance(e.get("roles"), list) and e["roles"], e["name"]
-        if "plural" in e:
-            assert isinstance(e["plural"], bool), e["name"]
-        if "note" in e:
-            assert isinstance(e["note"], str) and e["note"].strip(), e["name"]
+    check_every_entry_has_name_kind_aliases_and_roles_and_nothing_unknown(everyone)
 
 
 def test_aliases_are_clean_strings_listed_once_and_include_the_name(everyone):
-    for e in everyone:
-        keys = []
-        for a in e["aliases"]:
-            assert isinstance(a, str) and a == a.strip() and len(a) >= 2, (e["name"], a)
-            keys.append(key(a))
-        assert len(keys) == len(set(keys)), (e["name"], keys)
-        assert key(e["name"]) in keys, e["name"]
+    check_aliases_are_clean_strings_listed_once_and_include_the_name(everyone)
 
 
 def test_people_have_a_surname_found_in_their_names(people, orgs):
-    for p in people:
-        s = p.get("surname")
-        assert isinstance(s, str) and s.strip() == s and s, p["name"]
-        assert any(key(s) in key(a) for a in p["aliases"]), (p["name"], s)
-    assert not any("surname" in o for o in orgs)
+    check_people_have_a_surname_found_in_their_names(people, orgs)
 
 
 def test_roles_have_known_fields_a_sector_and_a_country_or_a_code(everyone):
-    for e in everyone:
-        for r in e["roles"]:
-            assert isinstance(r, dict), e["name"]
-            assert set(r) <= ROLE_KEYS, (e["name"], set(r) - ROLE_KEYS)
-            assert "country" in r and "sector" in r, (e["name"], r)
-            assert r["country"] is not None or r.get("code"), (e["name"], r)
+    check_roles_have_known_fields_a_sector_and_a_country_or_a_code(everyone)
 
 
 def test_country_codes_are_null_or_three_upper_case_letters(everyone):
