@@ -10,7 +10,7 @@ from whowhom import __version__
 
 EXAMPLES = """\
 examples:
-  whowhom code examples/article.txt --date 2021-08-20      events as JSON lines on stdout
+  whowhom code examples/ministers-meet-in-ankara.html       events as JSON lines on stdout
   whowhom code corpus/ --format csv -o events.csv          a folder, recursively
   whowhom code docs.jsonl --format jsonl                   one document per line: id, text, date
   cat page.html | whowhom code - --date 2021-08-20         standard input
@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `whowhom code ... | head`: the reader has all it wanted
+        sys.stderr.close()
+        return 0
     except UserError as exc:
         print(f"whowhom: {exc}", file=sys.stderr)
         return 2

@@ -630,14 +630,13 @@ class Store(QueryMixin):
             dt = dt.append_column("ingested_at", pa.array(
                 np.full(n_docs, np.datetime64(now, "s")), pa.timestamp("s")))
             dt = dt.append_column("num_mentions", pa.array(per_doc, pa.int32()))
-            in_order = staged.rows is None or bool((staged.rows == np.arange(n_docs)).all())
             con.register("_docs_in", dt)
             try:
-                con.execute(f"""
+                con.execute("""
                     INSERT INTO documents
                     SELECT id, url, title, try_cast(pub_date AS DATE), outlet, source, content_hash,
                            coder_version, text, ingested_at, num_mentions
-                    FROM _docs_in {"" if in_order else "ORDER BY _ord"}""")
+                    FROM _docs_in""")
             finally:
                 con.unregister("_docs_in")
             n = writer.recluster(con, new_m, self.dedup_window_days,
