@@ -1,14 +1,21 @@
 """Benchmark of the event store (whowhom.store.Store).
 
-    python benchmarks/bench_store.py                 # 5,000,000 events (~6.5 M mentions)
+    python benchmarks/bench_store.py                 # 5,000,000 events (~8.2 M mentions)
     python benchmarks/bench_store.py --events 200000 # quicker
+    python benchmarks/bench_store.py --no-parquet    # skip the --from-parquet measurement
 
 1. Builds a synthetic store of at least --events deduplicated events: articles reporting
    "happenings" (a dyad, a CAMEO code, a day, maybe a place) with realistic skew — a few
    countries and codes dominate (Zipf), dates over ten years, 1-8 reports per happening, 30% of
    re-reports dated a day later, 60% without a location — generated in Arrow batches and
    written through `Store.add_arrow` (content-hash check, dedup, events and actors tables,
-   one transaction per batch). Prints the insert rate.
+   one transaction per batch). Prints the insert rate: events stored per second of store
+   calls, everything included (content-hash check, mentions, deduplication, events, actors,
+   commit and checkpoint), with the CPU time and the machine's load average beside it.
+1b. The bulk path `whowhom ingest --from-parquet`: the same corpus written as a shard folder
+   (as `whowhom code -o FOLDER/` writes it; --shard-docs documents per part file), loaded into a
+   new store with `Store.add_shards`. Prints its rate (reading the Parquet files included) and
+   checks that it stored the same rows as the full path.
 2. Times the queries the dashboard calls: one dyad's monthly series, all dyads by month,
    filtered events, one event with its mentions, top actors, the network, text search —
    each on a fresh read-only connection, as a server request would.
@@ -160,35 +167,40 @@ def timed(fn, repeat: int = 3) -> tuple[float, object]:
     return best, out
 
 
-def bench_insert(path: str, n_events: int, batch_happenings: int, seed: int,
-                 order: str) -> Store:
+def corpus_batches(n_events: int, batch_happenings: int, seed: int, order: str):
+    """The benchmark corpus batch by batch, until it holds about `n_events` events: (docs,
+    mentions) of ~`batch_happenings` happenings each. The same arguments give the same corpus."""
     rng = np.random.default_rng(seed)
-    store = Store(path)
-    total_mentions = total_docs = 0
-    write_s = 0.0
-    cpu_s = 0.0
-    t_all = time.perf_counter()
-    # dedup leaves ~1 event per happening; aim 2% over the target
-    target_happen = int(n_events * 1.02) + 1
+    target_happen = int(n_events * 1.02) + 1  # dedup leaves ~1 event per happening
     n_batches = max(1, -(-target_happen // batch_happenings))
-    done = 0
     first_doc = 0
     b = 0
     while True:
         k = -(-target_happen // n_batches)
-        # chronological: batch b covers the b-th slice of the ten years (news arrive in date
-        # order); random: every batch spans all ten years (worst case for re-clustering)
         span = (b / n_batches, (b + 1) / n_batches) if order == "chronological" and b < n_batches \
             else (0.0, 1.0)
         b += 1
         docs, ments, _ = make_corpus(k, rng, first_doc=first_doc, span=span)
         first_doc += docs.num_rows
+        yield docs, ments
+
+
+def bench_insert(path: str, n_events: int, batch_happenings: int, seed: int,
+                 order: str) -> tuple[Store, int]:
+    store = Store(path)
+    n_batches = 0
+    total_mentions = total_docs = 0
+    load_before = os.getloadavg()[0]
+    write_s = 0.0
+    cpu_s = 0.0
+    t_all = time.perf_counter()
+    for docs, ments in corpus_batches(n_events, batch_happenings, seed, order):
         t, c = time.perf_counter(), time.process_time()
         stats = store.add_arrow(docs, ments, batch_documents=docs.num_rows)
         dt = time.perf_counter() - t
+        n_batches += 1
         write_s += dt
         cpu_s += time.process_time() - c
-        done += k
         total_mentions += stats.mentions_added
         total_docs += stats.documents_added
         print(f"  batch: {docs.num_rows:,} docs, {ments.num_rows:,} mentions -> events "
@@ -198,12 +210,73 @@ def bench_insert(path: str, n_events: int, batch_happenings: int, seed: int,
     events = store.count_events()
     print(f"stored {total_docs:,} documents, {total_mentions:,} mentions, {events:,} events; "
           f"file {os.path.getsize(path) / 1e6:,.0f} MB")
-    print(f"INSERT: {write_s:.1f} s in store calls ({time.perf_counter() - t_all:.1f} s with "
-          f"generation): {events / write_s:,.0f} events/s, {total_mentions / write_s:,.0f} "
-          f"mentions/s")
-    print(f"        CPU time of the store calls {cpu_s:.1f} s (all threads); load average during "
-          f"the run {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    return store
+    print(f"INSERT (full path, Store.add_arrow): {write_s:.1f} s in store calls "
+          f"({time.perf_counter() - t_all:.1f} s with generation): {events / write_s:,.0f} "
+          f"events/s, {total_mentions / write_s:,.0f} mentions/s")
+    print(f"        CPU time of the store calls {cpu_s:.1f} s (all threads; "
+          f"{events / max(cpu_s, 1e-9):,.0f} events per CPU-second); load average "
+          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores")
+    return store, n_batches
+
+
+def write_shards(folder: str, n_events: int, batch_happenings: int, seed: int, order: str,
+                 shard_docs: int, n_batches: int) -> int:
+    """Write the benchmark corpus as a shard folder like `whowhom code -o FOLDER/`: per part,
+    documents/part-N.parquet (with `num_events`) and events/part-N.parquet (flat event columns,
+    in document order). Returns the number of parts."""
+    import pyarrow.parquet as pq
+
+    from whowhom.output import parquet_schema
+    from whowhom.parallel.shards import document_schema, part_name
+    esch, dsch = parquet_schema(), document_schema()
+    os.makedirs(os.path.join(folder, "documents"), exist_ok=True)
+    os.makedirs(os.path.join(folder, "events"), exist_ok=True)
+    no = 0
+    batches = corpus_batches(n_events, batch_happenings, seed, order)
+    for _ in range(n_batches):
+        docs, ments = next(batches)
+        doc_of = pc.index_in(ments.column("doc_id"), value_set=docs.column("id")).to_numpy(
+            zero_copy_only=False)
+        counts = np.bincount(doc_of, minlength=docs.num_rows)
+        ments = ments.rename_columns(["event_id" if c == "mention_id" else c
+                                      for c in ments.column_names])
+        ev = pa.table({f.name: (ments.column(f.name).cast(f.type) if f.name in ments.column_names
+                                else pa.nulls(ments.num_rows, f.type)) for f in esch})
+        dt = pa.table({f.name: (docs.column(f.name).cast(f.type) if f.name in docs.column_names
+                                else pa.nulls(docs.num_rows, f.type)) for f in dsch if f.name != "num_events"})
+        dt = dt.append_column("num_events", pa.array(counts, pa.int64()))
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        for lo in range(0, docs.num_rows, shard_docs):
+            hi = min(lo + shard_docs, docs.num_rows)
+            pq.write_table(ev.slice(starts[lo], starts[hi] - starts[lo]),
+                           os.path.join(folder, "events", part_name(no)))
+            pq.write_table(dt.slice(lo, hi - lo), os.path.join(folder, "documents", part_name(no)))
+            no += 1
+    return no
+
+
+def bench_parquet(tmp: str, full: Store, n_batches: int, n_events: int, batch_happenings: int,
+                  seed: int, order: str, shard_docs: int) -> None:
+    folder = os.path.join(tmp, "shards")
+    t = time.perf_counter()
+    parts = write_shards(folder, n_events, batch_happenings, seed, order, shard_docs, n_batches)
+    print(f"  wrote the corpus as {parts:,} shard pairs of {shard_docs:,} documents in "
+          f"{time.perf_counter() - t:.1f} s (not timed below)", flush=True)
+    path = os.path.join(tmp, "from-parquet.duckdb")
+    store = Store(path)
+    load_before = os.getloadavg()[0]
+    t, c = time.perf_counter(), time.process_time()
+    stats = store.add_shards([folder], progress=False)
+    secs, cpu = time.perf_counter() - t, time.process_time() - c
+    events = store.count_events()
+    same = all(store.stats()[k] == full.stats()[k] for k in ("documents", "mentions", "events"))
+    print(f"INSERT (bulk path, ingest --from-parquet = Store.add_shards): {secs:.1f} s, "
+          f"{stats.batches} transactions: {events / secs:,.0f} events/s, "
+          f"{stats.mentions_added / secs:,.0f} mentions/s (reading the shards included)")
+    print(f"        CPU {cpu:.1f} s; load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after; same documents/mentions/events as the full path: "
+          f"{'yes' if same else 'NO'}")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def bench_queries(store: Store) -> None:
@@ -275,6 +348,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--order", choices=["chronological", "random"], default="chronological",
                     help="date order of the batches (default: chronological, like news)")
+    ap.add_argument("--no-parquet", action="store_true",
+                    help="skip the bulk --from-parquet measurement")
+    ap.add_argument("--shard-docs", type=int, default=1000,
+                    help="documents per shard part file for the --from-parquet measurement "
+                         "(`whowhom code --chunk-size`; default 1000)")
     args = ap.parse_args()
     tmp = None
     path = args.db
@@ -284,7 +362,14 @@ def main() -> int:
     print(f"whowhom store benchmark: {args.events:,} events, {args.order} batches, {os.cpu_count()} cores, "
           f"duckdb {__import__('duckdb').__version__}")
     try:
-        store = bench_insert(path, args.events, args.batch, args.seed, args.order)
+        store, n_batches = bench_insert(path, args.events, args.batch, args.seed, args.order)
+        if not args.no_parquet:
+            ptmp = tempfile.mkdtemp(prefix="whowhom-bench-parquet-", dir=os.path.dirname(path))
+            try:
+                bench_parquet(ptmp, store, n_batches, args.events, args.batch, args.seed,
+                              args.order, args.shard_docs)
+            finally:
+                shutil.rmtree(ptmp, ignore_errors=True)
         bench_queries(store)
         bench_dedup(args.dedup_happenings, args.seed)
     finally:

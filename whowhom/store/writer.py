@@ -398,7 +398,8 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
             con.register("_changed", ch)
             try:
                 con.execute("UPDATE mentions SET event_id = c.event_id FROM _changed c "
-                            "WHERE mentions.mention_id = c.mention_id")
+                            "WHERE mentions.mention_id = c.mention_id "
+                            "AND mentions.date_day >= $1::DATE", [bound])  # (as `existing`)
             finally:
                 con.unregister("_changed")
             affected.append(ch.column("event_id").combine_chunks())
