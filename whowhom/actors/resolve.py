@@ -346,7 +346,3 @@ def phrase_tokens(head: Token) -> list[Token]:
             stack.append(c)
     return sorted(out, key=lambda t: t.i)
 
-
-def conjuncts(head: Token) -> list[Token]:
-    """'Egypt and Sudan' → [Egypt, Sudan]."""
-    return [head, *[c for c in head.conjuncts if c.i > head.i]]

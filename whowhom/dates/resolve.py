@@ -165,11 +165,6 @@ def event_date(sent: Doc, trigger: Token, pub: str | None, previous: EventDate |
         parsed = parse_expression(text, pub)
         if parsed:
             return EventDate(parsed[0], parsed[1], text, "sentence")
-    # "At that time" is often not tagged as a DATE by the model.
-    for tok in sent:
-        if tok.lower_ in ("time",) and tok.head.lower_ == "at" and any(c.lower_ == "that" for c in tok.children):
-            if previous is not None:
-                return EventDate(previous.value, previous.precision, "at that time", "context")
     return None
 
 

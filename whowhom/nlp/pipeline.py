@@ -40,10 +40,6 @@ def load_nlp(name: str | None = None) -> Language:
         "(or `python -m spacy download en_core_web_sm`)")
 
 
-def model_name(nlp: Language) -> str:
-    return f"{nlp.meta.get('whowhom_model', nlp.meta.get('name'))} {nlp.meta.get('version', '')}".strip()
-
-
 @lru_cache(maxsize=1)
 def _splitter() -> Language:
     blank = spacy.blank("en")
@@ -85,10 +81,6 @@ def split_sentences(text: str) -> list[Sentence]:
             out.append(Sentence(index=len(out), start=s_start, end=s_start + len(s), text=s,
                                 heading=not _HEADINGLESS_END.search(block)))
     return out
-
-
-def parse(nlp: Language, texts: list[str], batch_size: int = 16) -> list[Doc]:
-    return list(nlp.pipe(texts, batch_size=batch_size))
 
 
 # Irregular past forms of trigger verbs, so the cheap pre-filter recognises them before parsing.
