@@ -14,7 +14,6 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
 
 # Official package first (users elsewhere install it with `python -m spacy download`), then the
 # same model re-published on PyPI (identical meta: Explosion, MIT), which is our declared dependency.
