@@ -109,6 +109,15 @@ class TestDeduplication:
         ev = only(store.events())
         assert ev["num_mentions"] == 2 and ev["date_precision"] == "day"
 
+    def test_a_later_batch_recounts_all_mentions_of_the_event_it_joins(self, store):
+        # the event (anchored on the 31st) has a month-precision report dated the 1st of that
+        # month; a report of the next day arrives in a later batch: all three are counted
+        ingest(store, line_doc("a", ["CANJUD IRQGOV 040 2018-01-31 IRQ"], outlet="o1"),
+               line_doc("b", ["CANJUD IRQGOV 040 2018-01 IRQ"], outlet="o2"))
+        ingest(store, line_doc("c", ["CANJUD IRQGOV 040 2018-02-01 IRQ"], outlet="o3"))
+        ev = only(store.events())
+        assert (ev["num_mentions"], ev["num_sources"], ev["num_articles"]) == (3, 3, 3)
+
     def test_month_precision_reports_alone_make_one_month_event(self, store):
         ingest(store, line_doc("a", ["CHNGOV AFGINS 040 2021-07"]),
                line_doc("b", ["CHNGOV AFGINS 040 2021-07"]), line_doc("c", ["CHNGOV AFGINS 040 2021-08"]))
