@@ -1,12 +1,12 @@
-"""The supplementary named-actor files: whowhom/data/actors/people_more.yaml and
-organizations_more.yaml.
+"""The supplementary named-actor files: whowhom/data/actors/organizations_*.yaml and
+people_*.yaml (organizations_more.yaml, people_more.yaml and any later supplement).
 
 They extend people.yaml and organizations.yaml (heads of state and government since 2010,
 ministers, military chiefs, opposition figures; fleets, services, parties, universities, news
 agencies, companies). These tests read them as a user would (plain PyYAML), hold them to the
 same promises as the main files (see test_named_actors_data.py), and add the one that matters
 for a supplement: nothing in them repeats or collides with the main files. The last tests load
-the shipped knowledge base to show the loader reads all four files.
+the shipped knowledge base to show the loader reads every file.
 """
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ import yaml
 from _actor_files import ACTORS, CAMEO_SECTORS, ENTRY_KEYS, ROLE_KEYS, bounds, covers, key, load, role_on  # noqa: F401
 from _actor_files import check_every_entry_has_name_kind_aliases_and_roles_and_nothing_unknown, check_aliases_are_clean_strings_listed_once_and_include_the_name, check_people_have_a_surname_found_in_their_names, check_roles_have_known_fields_a_sector_and_a_country_or_a_code  # noqa: E501
 
-MORE_ORGS_FILE = ACTORS / "organizations_more.yaml"
-MORE_PEOPLE_FILE = ACTORS / "people_more.yaml"
+MORE_ORGS_FILES = sorted(ACTORS.glob("organizations_*.yaml"))
+MORE_PEOPLE_FILES = sorted(ACTORS.glob("people_*.yaml"))
 MAIN_FILES = [ACTORS / "organizations.yaml", ACTORS / "people.yaml"]
 COUNTRIES_FILE = ACTORS / "countries.yaml"
 SECTORS_FILE = ACTORS / "sectors.yaml"
@@ -53,12 +53,12 @@ MORE_LEFT_OUT = ["MENA", "WAM", "National Guard", "Revolutionary Guards", "Pacif
 
 @pytest.fixture(scope="module")
 def orgs() -> list[dict]:
-    return load(MORE_ORGS_FILE)
+    return [e for path in MORE_ORGS_FILES for e in load(path)]
 
 
 @pytest.fixture(scope="module")
 def people() -> list[dict]:
-    return load(MORE_PEOPLE_FILE)
+    return [e for path in MORE_PEOPLE_FILES for e in load(path)]
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def by_alias(everyone) -> dict[str, list[dict]]:
 
 @pytest.fixture(scope="module")
 def all_by_alias(everyone, main_entries) -> dict[str, list[dict]]:
-    """Every alias of all four files, for spot checks that may land in either."""
+    """Every alias of all the files, for spot checks that may land in either."""
     out: dict[str, list[dict]] = {}
     for e in main_entries + everyone:
         for a in e["aliases"]:
@@ -98,14 +98,14 @@ def find(index, alias: str) -> dict:
 
 # ------------------------------------------------------------------------- the files ------
 
-@pytest.mark.parametrize("path", [MORE_ORGS_FILE, MORE_PEOPLE_FILE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MORE_ORGS_FILES + MORE_PEOPLE_FILES, ids=lambda p: p.name)
 def test_each_file_opens_with_a_comment_saying_what_it_is_its_licence_and_its_age(path):
     head = path.read_text(encoding="utf-8").split("\n\n")[0]
     assert head.startswith("#")
     assert "whowhom" in head and "MIT" in head and "late 2026" in head
 
 
-@pytest.mark.parametrize("path", [MORE_ORGS_FILE, MORE_PEOPLE_FILE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", MORE_ORGS_FILES + MORE_PEOPLE_FILES, ids=lambda p: p.name)
 def test_each_file_loads_with_safe_load_as_a_list_of_mappings(path):
     data = load(path)
     assert data and all(isinstance(e, dict) for e in data)
@@ -326,7 +326,7 @@ def test_people_out_of_office_have_no_role_after_it_ends(by_alias):
 
 # ------------------------------------------------------------------------- the loader ------
 
-def test_the_shipped_knowledge_base_loads_all_four_files(everyone):
+def test_the_shipped_knowledge_base_loads_every_file(everyone):
     from whowhom.actors.kb import load_kb
 
     kb = load_kb()

@@ -167,6 +167,17 @@ def phrase_key(phrase: str) -> str:
 
 # ---------------------------------------------------------------------------- loading ------
 
+def named_actor_files() -> list[str]:
+    """The shipped files of named actors: the main ones first, then every supplement
+    (`organizations_*.yaml`, `people_*.yaml`) in name order, so a new file is picked up
+    without touching code."""
+    folder = resources.files("whowhom.data").joinpath("actors")
+    names = sorted(f.name for f in folder.iterdir() if f.name.endswith(".yaml"))
+    main = ["organizations.yaml", "people.yaml"]
+    extra = [n for n in names if n.startswith(("organizations_", "people_"))]
+    return main + extra
+
+
 def _data_file(name: str):
     return resources.files("whowhom.data").joinpath("actors").joinpath(name)
 
@@ -224,7 +235,7 @@ def _load_shipped() -> KnowledgeBase:
         for word in spec.get("words", []) or []:
             kb.add_phrase(str(word), Entry("sector", sector=code, phrase=str(word)))
             kb.titles.add(str(word).lower())
-    for fname in ("organizations.yaml", "people.yaml", "organizations_more.yaml", "people_more.yaml"):
+    for fname in named_actor_files():
         for i, item in enumerate(_read_yaml(_data_file(fname), fname) or []):
             kb.add_named(_parse_named(item, f"{fname} entry {i + 1}"))
     return kb
