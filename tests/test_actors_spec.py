@@ -97,3 +97,43 @@ def test_a_malformed_users_file_names_the_file_and_line(tmp_path):
     with pytest.raises(ActorFileError) as err:
         load_kb(bad)
     assert str(bad) in str(err.value) and "last year" in str(err.value)
+
+
+# ------------------------------------------------------------- places, descriptions, context ----
+
+@pytest.mark.parametrize("text, code", [
+    ("hundreds of teachers across Norway", "NOREDU"),                  # a place two words away
+    ("a lecturer at the University of Leeds in England", "GBREDU"),    # at ... in ...: two deep
+    ("Ciudad Juarez police", "MEXCOP"),                                # Juárez, without its accent
+])
+def test_a_place_the_phrase_puts_the_actor_in_gives_its_country(coder, text, code):
+    assert lookup(coder, text).code == code
+
+
+def test_an_unknown_name_is_who_its_apposition_says(coder):
+    actor = lookup(coder, "Jonas Vikstrom, Sweden's deputy foreign minister")
+    assert (actor.code, actor.name) == ("SWEGOV", None)
+    assert actor.resolved_by.endswith("+apposition")
+
+
+def test_a_word_of_a_persons_name_is_not_a_town(coder):
+    # Valencia is a Venezuelan city, and Maria Valencia nobody we know: no country.
+    assert lookup(coder, "Maria Valencia") is None
+
+
+@pytest.mark.parametrize("spelling", ["Muhammad Shia al-Sudani", "Mohamad Shia al-Sudani"])
+def test_transliterations_of_muhammad_are_one_name(coder, spelling):
+    assert lookup(coder, spelling, "2023-10-01").name == "Mohammed Shia al-Sudani"
+
+
+def test_context_gives_a_country_to_a_phrase_that_names_none(coder):
+    actor, why = resolve_text(coder, "the interior minister", None, "Peruvian")
+    assert actor.code == "PERGOV" and "context" in why
+    # ... but never overrides the phrase's own country or an international body.
+    assert resolve_text(coder, "the Chilean interior minister", None, "Peruvian")[0].code == "CHLGOV"
+    assert resolve_text(coder, "NATO", None, "Peruvian")[0].code.startswith("IGO")
+
+
+def test_context_naming_several_states_decides_nothing(coder):
+    actor, _ = resolve_text(coder, "the interior minister", None, "Peru and Chile")
+    assert actor.country is None

@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     lk = asub.add_parser("lookup", help='resolve a phrase: whowhom actors lookup "Wang Yi" --date 2021-07-28')
     lk.add_argument("text", help='a name or phrase, e.g. "Chinese Foreign Minister Wang Ji"')
     lk.add_argument("--date", default=None, help="the date the phrase refers to (YYYY-MM-DD)")
+    lk.add_argument("--context", default=None,
+                    help='text around the phrase, e.g. --context "German" for "Defense Minister"')
     lk.add_argument("--actors", default=None, help="your own actors file (YAML) to add or override")
     lk.set_defaults(func=cmd_actors_lookup)
 
@@ -258,7 +260,7 @@ def cmd_eval(args) -> int:
         elif kind == "actors":
             from whowhom.actors.lookup import resolve_text
 
-            report = score_actors(rows, lambda t, d: resolve_text(coder, t, d)[0])
+            report = score_actors(rows, lambda t, d, c: resolve_text(coder, t, d, c)[0])
         else:
             print(f"{gold}: a code mapping, not a gold set to score; skipped", file=sys.stderr)
             continue
@@ -318,11 +320,11 @@ def cmd_actors_lookup(args) -> int:
 
     coder = make_coder(_A)
     date = _check_date(args.date)
-    actor, why = resolve_text(coder, args.text, date)
+    actor, why = resolve_text(coder, args.text, date, args.context)
     if actor is None:
         print(f"{args.text!r}: not resolved ({why})")
         return 1
-    print(json.dumps({"text": args.text, "date": date, "code": actor.code, "country": actor.country,
+    print(json.dumps({"text": args.text, "date": date, "context": args.context, "code": actor.code, "country": actor.country,
                       "sector": actor.sector, "name": actor.name, "resolved_by": actor.resolved_by,
                       "why": why}, indent=2, ensure_ascii=False))
     return 0

@@ -1,11 +1,45 @@
 """Resolving a free-standing phrase ("Chinese Foreign Minister Wang Ji") and explaining why."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from whowhom.actors.resolve import DocContext
 from whowhom.records import Actor
 
 
-def resolve_text(coder, text: str, date: str | None) -> tuple[Actor | None, str]:
+def resolve_text(coder, text: str, date: str | None,
+                 context: str | None = None) -> tuple[Actor | None, str]:
+    """The actor a phrase names on a date, and why. `context` is text around the phrase
+    ("German" for "Defense Minister"): where the phrase itself names no country and the
+    context names exactly one state, the actor is that state's."""
+    actor, why = _resolve_phrase(coder, text, date)
+    if context and (actor is None or actor.country is None) and not _is_igo(actor):
+        states = _states_named(coder, context)
+        if len(states) == 1:
+            (country,) = states
+            if actor is not None:
+                actor = replace(actor, country=country, code=f"{country}{actor.sector or ''}",
+                                resolved_by=f"{actor.resolved_by}+context")
+            elif any(ch.isupper() for ch in text):
+                # A name the dictionary does not know, said to be from that state.
+                actor = Actor(text=text, code=country, country=country, sector=None, name=None,
+                              start=0, end=len(text), resolved_by="context")
+            why += f"; country from the context {context!r}: {country}"
+    return actor, why
+
+
+def _is_igo(actor: Actor | None) -> bool:
+    return actor is not None and (actor.code or "").startswith(("IGO", "NGO", "IMG"))
+
+
+def _states_named(coder, text: str) -> set[str]:
+    """States a text names by name, demonym or metonym (not through a named actor's roles)."""
+    toks = coder.nlp.tokenizer(text)
+    return {e.country for m in coder.index.find([t.text for t in toks]) for e in m.entries
+            if e.kind in ("country", "demonym", "metonym") and e.country}
+
+
+def _resolve_phrase(coder, text: str, date: str | None) -> tuple[Actor | None, str]:
     doc = coder.nlp(text, disable=["ner"])
     mentions = coder.index.find([t.text for t in doc])
     head = _head(doc)

@@ -9,8 +9,16 @@ from spacy.tokenizer import Tokenizer
 from whowhom.actors.kb import Entry, KnowledgeBase
 
 
+# Transliterations of Arabic given names that news spells every way: "Mohammed Hussein Roble"
+# is the dictionary's "Mohamed Hussein Roble". Compared as one form on both sides.
+_SAME_NAME = {w: "muhammad" for w in ("mohammed", "mohammad", "muhammed", "mohamad", "mohamed",
+                                      "muhammad", "mohammod")}
+_SAME_NAME.update({w: "abdul" for w in ("abdel", "abdul", "abdal")})
+
+
 def norm(word: str) -> str:
-    return word.replace("’", "'").replace("‘", "'").lower()
+    w = word.replace("’", "'").replace("‘", "'").lower()
+    return _SAME_NAME.get(w, w)
 
 
 @dataclass(frozen=True)

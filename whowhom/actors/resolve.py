@@ -22,6 +22,8 @@ from whowhom.records import Actor
 _CUT_DEPS = {"relcl", "acl", "conj", "cc", "advcl", "ccomp", "punct", "appos", "prep"}
 # Prepositions whose object still describes the actor: "the government of Afghanistan".
 _OF_PREPS = {"of", "from"}
+# Prepositions that place an actor somewhere ("police in Kabul", "a professor at X").
+_LOCATIVE_PREPS = {"in", "across", "at", "inside", "throughout", "within"}
 PERSON_PRONOUNS = {"he", "him", "she", "her", "his"}
 GROUP_PRONOUNS = {"they", "them"}
 # Heads of definite descriptions that refer back to a group or to a state already named.
@@ -79,6 +81,22 @@ class ActorResolver:
     def resolve(self, head: Token, mentions: list[Mention], ctx: DocContext, sentence: int,
                 offset: int, date: str | None) -> Actor | None:
         """The actor for the phrase headed by `head`, or None when nothing says who it is."""
+        actor = self._resolve_phrase(head, mentions, ctx, sentence, offset, date)
+        if (actor is None or actor.country is None) and is_name(head):
+            # "Harry Tseng, Taiwan's deputy foreign minister": a name we do not know, described
+            # by an apposition that says who the person is.
+            for appos in (c for c in head.children if c.dep_ == "appos" and c.pos_ != "PROPN"):
+                described = self._resolve_phrase(appos, mentions, ctx, sentence, offset, date)
+                if described is not None and described.country is not None:
+                    text = head.doc.text[head.left_edge.idx:appos.right_edge.idx + len(appos.right_edge.text)]
+                    return replace(described, text=text if actor is None else actor.text,
+                                   start=offset + head.left_edge.idx if actor is None else actor.start,
+                                   end=described.end if actor is None else actor.end,
+                                   name=None, resolved_by=f"{described.resolved_by}+apposition")
+        return actor
+
+    def _resolve_phrase(self, head: Token, mentions: list[Mention], ctx: DocContext, sentence: int,
+                        offset: int, date: str | None) -> Actor | None:
         span = phrase_tokens(head)
         lo, hi = min(t.i for t in span), max(t.i for t in span) + 1
         text_start = offset + head.doc[lo].idx
@@ -256,6 +274,12 @@ class ActorResolver:
                 whole = name_span(t) if t.pos_ == "PROPN" else None
                 if whole is not None and whole.text != t.text:
                     names.insert(0, whole.text)  # "Puerto Penasco" before "Puerto"
+                    if t.i == whole.end - 1 or (len(whole) >= 3 and not any(
+                            w.lower_ in self.kb.titles for w in whole)):
+                        # A word of a longer name is no place: "Feliciano Valencia", "Jam Kamal
+                        # Khan Alyani" (Jam, Iran); a place may lead one ("Kabul Airport",
+                        # "Madras High Court").
+                        names = names[:1]
                 for name in names:
                     country = self.place_country(name)
                     if country:
@@ -263,15 +287,29 @@ class ActorResolver:
         return None
 
     def _country_from_of(self, head: Token, mentions: list[Mention]) -> str | None:
-        """'Islamist militants in Mali': a place in the phrase tells whose actor it is."""
-        for child in head.children:
-            if child.dep_ == "prep" and child.lower_ == "in":
-                for obj in child.children:
-                    for m in mentions:
-                        if m.covers(obj.i):
-                            for e in m.entries:
-                                if e.kind in ("country", "metonym"):
-                                    return e.country
+        """'Islamist militants in Mali', 'trade unions across Denmark', 'a professor at the
+        University of St Andrews in Scotland': a state or place the phrase puts the actor in
+        tells whose actor it is."""
+        frontier = [t for t in phrase_tokens(head)]
+        for _depth in range(3):  # "at the University ... in Scotland": two prepositions deep
+            objects = [obj for t in frontier for child in t.children
+                       if child.dep_ == "prep" and child.lower_ in _LOCATIVE_PREPS
+                       for obj in child.children if obj.dep_ == "pobj"]
+            for obj in objects:
+                for m in mentions:
+                    if m.covers(obj.i):
+                        for e in m.entries:
+                            if e.kind in ("country", "metonym"):
+                                return e.country
+                # ("the University of St Andrews" is an institution, not the town University, FL)
+                if obj.text[:1].isupper() and obj.pos_ == "PROPN" and not any(
+                        c.dep_ == "prep" and c.lower_ == "of" for c in obj.children):
+                    country = self._country_from_place([obj])
+                    if country:
+                        return country
+            frontier = [t for obj in objects for t in phrase_tokens(obj)]
+            if not frontier:
+                break
         return None
 
     # ------------------------------------------------------------------------------------

@@ -236,16 +236,22 @@ def score_event_types(rows: list[dict[str, Any]], code_doc: Callable[[Document],
 
 # ------------------------------------------------------------------------------- actors ----
 
-def score_actors(rows: list[dict[str, Any]], resolve_text: Callable[[str, str | None], Any]) -> Report:
-    """`expect.country` ('' = no country) and, where given, `expect.code_1` (the sector)."""
+def score_actors(rows: list[dict[str, Any]],
+                 resolve_text: Callable[[str, str | None, str | None], Any]) -> Report:
+    """`expect.country` ('' = no country) and, where given, `expect.code_1` (the sector).
+    Rows call NGEC's `agent_to_code(text, context, query_date)`: the context (text around the
+    mention, e.g. "German") and the date come from `args`, or the date from `kwargs`."""
     country_ok = country_n = sector_ok = sector_n = 0
     errors = []
     for row in rows:
         expect = row.get("expect") or {}
         if "country" not in expect:
             continue
-        date = _query_date((row.get("kwargs") or {}).get("query_date"))
-        actor = resolve_text(row["actor_text"], date)
+        args = row.get("args") or []
+        date = _query_date((row.get("kwargs") or {}).get("query_date")
+                           or (args[2] if len(args) > 2 else None))
+        context = args[1] if len(args) > 1 and isinstance(args[1], str) and args[1].strip() else None
+        actor = resolve_text(row["actor_text"], date, context)
         got_country = cameo_country(actor) if actor else None
         want = expect.get("country") or None
         country_n += 1

