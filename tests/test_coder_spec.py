@@ -128,3 +128,33 @@ def test_every_event_explains_itself(code):
         assert 0 < e.confidence <= 1
         assert e.sentence == WANG_MEETS_BARADAR
         assert e.label and e.quad_class in (1, 2, 3, 4) and -10 <= e.goldstein <= 10
+
+
+# --- what a speaker says another actor must do; what a verb's object counts -------------------
+
+def test_saying_another_actor_must_act_is_a_demand_to_it(code):
+    events = code("Turkey said Sweden must stop harbouring militants.", date="2023-01-10")
+    assert roots(events) == {("TUR", "10", "SWE")}
+    assert events[0].code == "100" and "must" in events[0].rule
+
+
+def test_saying_another_actor_should_act_is_an_appeal_to_it(code):
+    events = code("Japan said China should show restraint.", date="2023-01-10")
+    assert roots(events) == {("JPN", "02", "CHN")}
+
+
+def test_not_saying_it_is_no_demand(code):
+    assert code("Turkey did not say Sweden must stop harbouring militants.", date="2023-01-10") == []
+
+
+def test_a_counted_object_is_the_object(code):
+    # "some of its troops", "dozens of activists": the partitive head counts the real object.
+    events = code("Belarus withdrew some of its troops from Lithuania.", date="2023-01-10")
+    assert roots(events) == {("BLR", "08", "LTU")}
+    assert events[0].code == "0874"
+
+
+def test_a_title_picks_among_namesakes(code):
+    # Two Obamas in the dictionary; the president is the one who was president.
+    events = code("President obama praised Kenya on Friday.", date="2015-07-24")
+    assert events and events[0].source.name == "Barack Obama"

@@ -238,6 +238,10 @@ class ActorResolver:
                 fitting.append((title_ok, p))
             if country and any(ok for ok, _ in fitting):
                 return next(p for ok, p in fitting if ok), "surname+title"
+            titled = [p for ok, p in fitting if ok]
+            if len(titled) == 1:
+                # "President Obama": of the Obamas, the one who was president then.
+                return titled[0], "surname+title"
             if len(words) == 1 and len(fitting) == 1 and (country or len(people) == 1):
                 # A bare surname nobody has named yet: only one person in the dictionary has it.
                 return fitting[0][1], "surname"

@@ -40,6 +40,7 @@ class Modality:
     refuse_code: dict[str, str]
     intent_code_specific: dict[str, str]
     refuse_code_specific: dict[str, str]
+    obligation_code: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -100,8 +101,8 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         if pattern is None:
             continue
         if pattern.object:
-            consumed.update(t.i for t in _object_tokens(tok) if t.lemma_.lower() in pattern.object
-                            or t.lower_ in pattern.object)
+            consumed.update(t.i for h in _object_tokens(tok) for t in [h, *_counted(h)]
+                            if t.lemma_.lower() in pattern.object or t.lower_ in pattern.object)
         mood, governor = _mood(tok, modality)
         if mood == "blocked":
             continue
@@ -117,11 +118,42 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
             pattern.object and pattern.object & modality.mutual & _object_lemmas(tok)))
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
                              f"{spath}; {tpath}", mood, governor, tuple(options), mutual))
+    out.extend(_obligations(sent, modality, {c.trigger.i for c in out}))
     # "pledged to expel X": the expulsion (as intent) is the event, not a bare "pledge" to X.
     triggered = {c.trigger.i for c in out}
     out = [c for c in out if not (c.path.endswith("target=xcomp-dobj") and any(
         x.dep_ == "xcomp" and x.i in triggered for x in c.trigger.children))]
     out.sort(key=lambda c: c.trigger.i)
+    return out
+
+
+def _obligations(sent: Doc, modality: Modality, taken: set[int]) -> list[Candidate]:
+    """"X said Y must/should do Z": X demands of (appeals to) Y. The speech verb is the
+    trigger, its subject the source, the subject of the reported clause the target."""
+    out = []
+    for tok in sent:
+        if tok.dep_ != "ccomp" or tok.pos_ not in ("VERB", "AUX") or tok.head.i in taken:
+            continue
+        speech = tok.head
+        if lemma_of(speech) not in modality.speech:
+            continue
+        modal = [c.lower_ for c in tok.children if c.dep_ == "aux" and c.lower_ in modality.obligation_code]
+        targets = [c for c in tok.children if c.dep_ in SUBJ]
+        if not modal or not targets or any(c.dep_ == "neg" for c in tok.children):
+            continue
+        mood, _ = _mood(speech, modality)
+        if mood != "asserted":
+            continue
+        sources, spath = _verb_sources(speech)
+        code = modality.obligation_code[modal[0]]
+        pattern = Pattern(code=code, pos="verb", lemma=lemma_of(speech), particle=None, object=None,
+                          as_object=None, in_object=None, subject=None, target=("ccomp-subject",),
+                          reciprocal=False, example=None, converse=False,
+                          where=f"modality.yaml obligation_code:{modal[0]}")
+        tgt = tuple(_with_conj(targets[0]))
+        out.append(Candidate(speech, pattern, code, tuple(sources), tgt,
+                             f"{spath}; target=subject-of-{modal[0]}-clause", "asserted", None,
+                             (("ccomp-subject", tgt),)))
     return out
 
 
@@ -191,14 +223,32 @@ def _subject_lemmas(tok: Token) -> set[str]:
     return out
 
 
+# Heads that only count what follows "of": "released *dozens of* activists", "withdrew *some
+# of* its troops" have the activists and the troops as objects.
+PARTITIVE = {"some", "all", "most", "many", "several", "dozen", "dozens", "hundred", "hundreds",
+             "thousand", "thousands", "million", "millions", "score", "scores", "number", "group",
+             "part", "half", "rest", "bulk", "majority", "batch", "handful", "contingent", "few",
+             "more", "couple", "none", "one", "two", "three", "four", "five", "six", "seven",
+             "eight", "nine", "ten", "remainder", "portion", "share", "lot"}
+
+
+def _counted(h: Token) -> list[Token]:
+    """What a partitive head counts ("dozens of *activists*"), else nothing."""
+    if h.lower_ not in PARTITIVE and h.lemma_.lower() not in PARTITIVE and h.pos_ != "NUM":
+        return []
+    return [g for p in h.children if p.dep_ == "prep" and p.lower_ == "of"
+            for g in p.children if g.dep_ == "pobj"]
+
+
 def _object_lemmas(tok: Token) -> set[str]:
     out = set()
     for h in _object_tokens(tok):
-        out.add(h.lemma_.lower())
-        out.add(h.lower_)
-        for comp in h.children:
-            if comp.dep_ == "compound":
-                out.add(f"{comp.lemma_.lower()} {h.lemma_.lower()}")
+        for head in [h, *_counted(h)]:
+            out.add(head.lemma_.lower())
+            out.add(head.lower_)
+            for comp in head.children:
+                if comp.dep_ == "compound":
+                    out.add(f"{comp.lemma_.lower()} {head.lemma_.lower()}")
     return out
 
 
