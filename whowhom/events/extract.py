@@ -250,9 +250,11 @@ def _object_lemmas(tok: Token) -> set[str]:
     for h in _object_tokens(tok):
         for head in [h, *_counted(h)]:
             out.add(head.lemma_.lower())
+            out.add(lemma_of(head))
             out.add(head.lower_)
             for comp in head.children:
-                if comp.dep_ == "compound":
+                # "air strike" (compound) and "military aid" (adjective) as two-word objects
+                if comp.dep_ in ("compound", "amod"):
                     out.add(f"{comp.lemma_.lower()} {head.lemma_.lower()}")
     return out
 
