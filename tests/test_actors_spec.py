@@ -137,3 +137,8 @@ def test_context_gives_a_country_to_a_phrase_that_names_none(coder):
 def test_context_naming_several_states_decides_nothing(coder):
     actor, _ = resolve_text(coder, "the interior minister", None, "Peru and Chile")
     assert actor.country is None
+
+
+def test_an_acronym_is_not_a_surname(coder):
+    # The dictionary knows a Mr Pan; "the PAN" (a party's initials) is not him.
+    assert lookup(coder, "the PAN") is None

@@ -220,6 +220,8 @@ class ActorResolver:
         for candidate_word in (words[-1], words[0]):
             if candidate_word.lower_ in CALENDAR_WORDS:
                 continue  # "on Friday" is a day, whoever is called Friday
+            if candidate_word.text.isupper() and len(candidate_word) > 1 and not head.doc.text.isupper():
+                continue  # "the PAN" is an acronym, not Mr Pan
             people = self.kb.by_surname.get(candidate_word.text.lower(), [])
             if not people:
                 continue
