@@ -158,3 +158,22 @@ def test_a_title_picks_among_namesakes(code):
     # Two Obamas in the dictionary; the president is the one who was president.
     events = code("President obama praised Kenya on Friday.", date="2015-07-24")
     assert events and events[0].source.name == "Barack Obama"
+
+
+# --- combat or not ------------------------------------------------------------------------------
+
+def test_militants_killing_civilians_is_unconventional_violence_not_combat(code):
+    events = code("Boko Haram militants killed 30 villagers in northeast Nigeria.", date="2024-01-01")
+    assert [(e.code, e.source.sector, e.target.sector) for e in events] == [("180", "INS", "CVL")]
+    assert "violence.yaml" in events[0].rule
+
+
+def test_soldiers_killing_gunmen_stays_combat(code):
+    events = code("Israeli troops killed three Palestinian gunmen in Jenin.", date="2024-01-01")
+    assert {e.code for e in events} == {"190"}
+
+
+def test_the_author_of_a_bombing_is_the_source_of_the_killing(code):
+    events = code("Three Afghan soldiers were killed in a roadside bombing by Taliban insurgents.",
+                  date="2019-01-01")
+    assert triples(events) == {("AFGINS", "183", "AFGMIL")}

@@ -25,6 +25,7 @@ from whowhom.dates.resolve import EventDate, event_date, parse_expression, sente
 from whowhom.events.extract import Candidate, find_candidates, load_lemma_fixes, load_modality
 from whowhom.events.ontology import Codebook, default_codebook
 from whowhom.events.patterns import PatternSet, load_patterns
+from whowhom.events.violence import load_unconventional
 from whowhom.nlp.pipeline import Sentence, TriggerFilter, load_nlp, split_sentences
 from whowhom.places.gazetteer import Gazetteer
 from whowhom.records import Actor, Document, Event, Plover, Trigger, make_event_id
@@ -67,6 +68,7 @@ class Coder:
         self.codebook: Codebook = default_codebook()
         self.patterns: PatternSet = load_patterns(patterns_files, codes={c.code for c in self.codebook})
         self.modality = load_modality()
+        self.unconventional = load_unconventional()
         self.index = MentionIndex(self.kb, self.nlp.tokenizer)
         self.gazetteer = Gazetteer(self.kb)
         self.resolver = ActorResolver(self.kb, place_country=self.gazetteer.country_of)
@@ -247,7 +249,6 @@ class Coder:
         trig = cand.trigger
         trigger = Trigger(text=trig.text, start=s.start + trig.idx, end=s.start + trig.idx + len(trig.text),
                           lemma=trig.lemma_.lower())
-        entry = self.codebook.get(cand.code)
         out = []
         for src, tgt in pairs:
             src, tgt = _fill_country(src, location), _fill_country(tgt, location)
@@ -255,10 +256,13 @@ class Coder:
                 continue
             if src.code == tgt.code:
                 continue
+            entry = self.codebook.get(self.unconventional.code_for(cand.code, src, tgt))
             confidence = _confidence(cand, src, tgt, s, date)
             rule = (f"{cand.pattern.describe()}; {cand.path}"
                     + (f"; {cand.mood} via '{cand.governor.text}'" if cand.governor is not None else
-                       f"; {cand.mood}" if cand.mood != "asserted" else ""))
+                       f"; {cand.mood}" if cand.mood != "asserted" else "")
+                    + (f"; {cand.code}->{entry.code}: {src.sector} on {tgt.sector} is not combat "
+                       "(violence.yaml)" if entry.code != cand.code else ""))
             out.append(Event(
                 event_id=make_event_id(doc.id, s.index, trigger.start, src.code, tgt.code, entry.code),
                 doc_id=doc.id, sentence_id=s.index, sentence=s.text, source=src, target=tgt,

@@ -353,6 +353,12 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
                 for obj in c.children:
                     if obj.dep_ != "pobj":
                         continue
+                    # "killed in a roadside bombing by Taliban insurgents": the means' author.
+                    for by in obj.children:
+                        if by.dep_ == "prep" and by.lower_ == "by":
+                            authors = [g for g in by.children if g.dep_ == "pobj"]
+                            if authors:
+                                return _with_conj(authors[0]), "source=by-agent-of-means"
                     for mod in obj.children:
                         if mod.dep_ in ("amod", "compound", "poss") and mod.text[:1].isupper():
                             return [mod], "source=nationality-of-means"
