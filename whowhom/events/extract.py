@@ -229,7 +229,8 @@ PARTITIVE = {"some", "all", "most", "many", "several", "dozen", "dozens", "hundr
              "thousand", "thousands", "million", "millions", "score", "scores", "number", "group",
              "part", "half", "rest", "bulk", "majority", "batch", "handful", "contingent", "few",
              "more", "couple", "none", "one", "two", "three", "four", "five", "six", "seven",
-             "eight", "nine", "ten", "remainder", "portion", "share", "lot",
+             "eight", "nine", "ten", "remainder", "portion", "share", "lot", "round", "series",
+             "wave",
              # measures: "25,000 tons of food aid", "700 kg of medicine", "a shipment of arms"
              "ton", "tons", "tonne", "tonnes", "kg", "kilogram", "kilograms", "shipment",
              "consignment", "cargo", "load", "package", "amount", "quantity", "supply",
