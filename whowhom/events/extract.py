@@ -238,12 +238,22 @@ PARTITIVE = {"some", "all", "most", "many", "several", "dozen", "dozens", "hundr
              "truckload", "truckloads", "billion", "billions"}
 
 
+# Heads that only package what their compound names: "suspended an *aid* program", "halted
+# *arms* deliveries" have aid and arms as objects.
+CONTAINER = {"program", "programme", "package", "shipment", "delivery", "flow", "supply",
+             "tranche", "scheme", "consignment", "transfer", "sale"}
+
+
 def _counted(h: Token) -> list[Token]:
-    """What a partitive head counts ("dozens of *activists*"), else nothing."""
+    """What a partitive head counts ("dozens of *activists*") or a container noun holds ("an
+    *aid* package"), else nothing."""
+    if h.lemma_.lower() in CONTAINER:
+        return [c for c in h.children if c.dep_ == "compound"]
     if h.lower_ not in PARTITIVE and h.lemma_.lower() not in PARTITIVE and h.pos_ != "NUM":
         return []
-    return [g for p in h.children if p.dep_ == "prep" and p.lower_ == "of"
-            for g in p.children if g.dep_ == "pobj"]
+    counted = [g for p in h.children if p.dep_ == "prep" and p.lower_ == "of"
+               for g in p.children if g.dep_ == "pobj"]
+    return counted + [x for g in counted for x in _counted(g)]  # "part of an aid program"
 
 
 def _object_lemmas(tok: Token) -> set[str]:

@@ -112,6 +112,22 @@ IRREGULAR = {
     "ousted": "oust", "fired": "fire", "shelled": "shell", "bombed": "bomb", "besieged": "besiege",
     "overran": "overrun", "overrun": "overrun", "retook": "retake", "retaken": "retake",
     "unfroze": "unfreeze", "unfrozen": "unfreeze", "built": "build", "stricken": "strike",
+    "rebuilt": "rebuild", "overtook": "overtake", "overtaken": "overtake", "outlawed": "outlaw",
+    "forsook": "forsake", "forsaken": "forsake", "foresaw": "foresee", "foreseen": "foresee",
+    "bled": "bleed", "bent": "bend", "bound": "bind", "clung": "cling",
+    "flung": "fling", "hung": "hang", "slid": "slide", "slung": "sling", "spun": "spin",
+    "split": "split", "spread": "spread",
+    "withstood": "withstand", "undid": "undo", "undone": "undo", "overheard": "overhear",
+    "oversaw": "oversee", "overseen": "oversee", "underwent": "undergo", "undergone": "undergo",
+    "shed": "shed", "let": "let", "quit": "quit", "thrust": "thrust",
+    # British doubled consonants the patterns' American forms would miss
+    "initialled": "initial", "initialling": "initial", "cancelled": "cancel",
+    "cancelling": "cancel", "labelled": "label", "labelling": "label", "fuelled": "fuel",
+    "fuelling": "fuel", "levelled": "level", "levelling": "level", "signalled": "signal",
+    "signalling": "signal", "travelled": "travel", "travelling": "travel",
+    "counselled": "counsel", "compelled": "compel", "expelled": "expel", "expelling": "expel",
+    "repelled": "repel", "propelled": "propel", "patrolled": "patrol", "patrolling": "patrol",
+    "controlled": "control", "totalled": "total", "marshalled": "marshal",
 }
 
 
