@@ -177,3 +177,9 @@ def test_the_author_of_a_bombing_is_the_source_of_the_killing(code):
     events = code("Three Afghan soldiers were killed in a roadside bombing by Taliban insurgents.",
                   date="2019-01-01")
     assert triples(events) == {("AFGINS", "183", "AFGMIL")}
+
+
+def test_an_act_reported_only_as_a_claim_is_an_accusation_of_its_doer(code):
+    events = code("Iran alleged that Israel attacked its nuclear facility.", date="2024-01-01")
+    assert roots(events) == {("IRN", "11", "ISR")}
+    assert events[0].code == "112" and "allegation" in events[0].rule

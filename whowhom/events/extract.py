@@ -41,6 +41,8 @@ class Modality:
     intent_code_specific: dict[str, str]
     refuse_code_specific: dict[str, str]
     obligation_code: dict[str, str]
+    allegation: frozenset[str]
+    allegation_code: str
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +58,8 @@ def lemma_of(tok: Token) -> str:
 @lru_cache(maxsize=1)
 def load_modality() -> Modality:
     data = yaml.safe_load(resources.files("whowhom.data").joinpath("modality.yaml").read_text(encoding="utf-8"))
-    return Modality(**{k: frozenset(v) if isinstance(v, list) else dict(v) for k, v in data.items()})
+    return Modality(**{k: frozenset(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else str(v)
+                       for k, v in data.items()})
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
             pattern.object and pattern.object & modality.mutual & _object_lemmas(tok)))
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
                              f"{spath}; {tpath}", mood, governor, tuple(options), mutual))
+    out = [_as_allegation(c, modality) for c in out]
     out.extend(_obligations(sent, modality, {c.trigger.i for c in out}))
     # "pledged to expel X": the expulsion (as intent) is the event, not a bare "pledge" to X.
     triggered = {c.trigger.i for c in out}
@@ -125,6 +129,27 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         x.dep_ == "xcomp" and x.i in triggered for x in c.trigger.children))]
     out.sort(key=lambda c: c.trigger.i)
     return out
+
+
+def _as_allegation(c: Candidate, modality: Modality) -> Candidate:
+    """"X claimed that Y attacked Z": X accuses Y. The claim verb is the trigger, its subject
+    the source, the doer of the alleged act the target."""
+    node = c.trigger
+    while node.dep_ == "conj" and node.head.i != node.i:  # "... had attacked Iraq and taken Mosul"
+        node = node.head
+    head = node.head
+    if (node.dep_ != "ccomp" or c.code[:2] not in ROOTS_OF_CONFLICT or not c.sources
+            or lemma_of(head) not in modality.allegation or _mood(head, modality)[0] != "asserted"):
+        return c
+    sources, spath = _verb_sources(head)
+    code = modality.allegation_code
+    pattern = Pattern(code=code, pos="verb", lemma=lemma_of(head), particle=None, object=None,
+                      as_object=None, in_object=None, subject=None, target=("ccomp-subject",),
+                      reciprocal=False, example=None, converse=False,
+                      where=f"modality.yaml allegation ({c.pattern.describe()})")
+    return Candidate(head, pattern, code, tuple(sources), c.sources,
+                     f"{spath}; target=doer-of-alleged-{lemma_of(c.trigger)}", "asserted", None,
+                     (("ccomp-subject", c.sources),))
 
 
 def _obligations(sent: Doc, modality: Modality, taken: set[int]) -> list[Candidate]:
