@@ -183,3 +183,12 @@ def test_an_act_reported_only_as_a_claim_is_an_accusation_of_its_doer(code):
     events = code("Iran alleged that Israel attacked its nuclear facility.", date="2024-01-01")
     assert roots(events) == {("IRN", "11", "ISR")}
     assert events[0].code == "112" and "allegation" in events[0].rule
+
+
+def test_civilians_killed_in_a_place_are_of_that_place(code):
+    # "in the south of the Gaza Strip": a direction word is a place noun; the victims without a
+    # nationality take the country of where they were killed.
+    events = code("Two children were killed in Israeli tank shelling in the south of the Gaza Strip "
+                  "on Monday.", date="2014-07-25")
+    assert [(e.source.country, e.target.code, e.location.name) for e in events] == [
+        ("ISR", "PSECVL", "Gaza Strip")]

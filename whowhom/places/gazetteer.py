@@ -106,7 +106,11 @@ class Gazetteer:
 
 
 PLACE_NOUNS = {"city", "town", "village", "province", "region", "capital", "district", "state",
-               "area", "county", "port", "border", "camp", "prefecture", "oblast", "governorate"}
+               "area", "county", "port", "border", "camp", "prefecture", "oblast", "governorate",
+               # "in the east of the Gaza Strip", "on the outskirts of Kabul"
+               "east", "west", "north", "south", "northeast", "northwest", "southeast", "southwest",
+               "outskirts", "centre", "center", "heart", "part", "edge", "suburb", "suburbs",
+               "vicinity"}
 
 
 def _locative_prep(tok: Token, trigger: Token) -> Token | None:
@@ -126,7 +130,10 @@ def _locative_prep(tok: Token, trigger: Token) -> Token | None:
     for _ in range(5):
         if anchor.i == trigger.i:
             return prep
-        if anchor.dep_ not in ("dobj", "pobj", "prep", "nsubjpass", "attr") or anchor.head.i == anchor.i:
+        # (a subjectless participle is part of the event: "killed in tank shelling in Gaza")
+        participle = anchor.dep_ == "advcl" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in anchor.children)
+        if (anchor.dep_ not in ("dobj", "pobj", "prep", "nsubjpass", "attr") and not participle) \
+                or anchor.head.i == anchor.i:
             return None
         anchor = anchor.head
     return None
