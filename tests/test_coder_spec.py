@@ -192,3 +192,17 @@ def test_civilians_killed_in_a_place_are_of_that_place(code):
                   "on Monday.", date="2014-07-25")
     assert [(e.source.country, e.target.code, e.location.name) for e in events] == [
         ("ISR", "PSECVL", "Gaza Strip")]
+
+
+def test_claiming_ones_own_act_is_claiming_responsibility(code):
+    events = code("Hezbollah claimed that it had attacked Israel.", date="2024-01-01")
+    assert [(e.source.country, e.code, e.target.country) for e in events] == [("LBN", "015", "ISR")]
+
+
+def test_wanting_another_actor_to_act_is_an_appeal_to_it(code):
+    events = code("Germany wants Russia to withdraw its troops.", date="2024-01-01")
+    assert roots(events) == {("DEU", "02", "RUS")}
+
+
+def test_wanting_to_act_oneself_is_no_appeal(code):
+    assert not any(e.root_code == "02" for e in code("Germany wants to buy tanks.", date="2024-01-01"))

@@ -43,6 +43,9 @@ class Modality:
     obligation_code: dict[str, str]
     allegation: frozenset[str]
     allegation_code: str
+    claim_own_code: str
+    appeal_verbs: frozenset[str]
+    appeal_code: str
 
 
 @lru_cache(maxsize=1)
@@ -123,6 +126,7 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
                              f"{spath}; {tpath}", mood, governor, tuple(options), mutual))
     out = [_as_allegation(c, modality) for c in out]
     out.extend(_obligations(sent, modality, {c.trigger.i for c in out}))
+    out.extend(_appeals(sent, modality, {c.trigger.i for c in out}))
     # "pledged to expel X": the expulsion (as intent) is the event, not a bare "pledge" to X.
     triggered = {c.trigger.i for c in out}
     out = [c for c in out if not (c.path.endswith("target=xcomp-dobj") and any(
@@ -142,14 +146,51 @@ def _as_allegation(c: Candidate, modality: Modality) -> Candidate:
             or lemma_of(head) not in modality.allegation or _mood(head, modality)[0] != "asserted"):
         return c
     sources, spath = _verb_sources(head)
+    if all(t.pos_ == "PRON" for t in c.sources):
+        # "The group claimed that it had attacked X": the speaker is the doer.
+        code = modality.claim_own_code
+        pattern = _rule_pattern(code, head, f"modality.yaml claim_own_code ({c.pattern.describe()})")
+        return Candidate(head, pattern, code, tuple(sources), c.targets,
+                         f"{spath}; target=target-of-claimed-{lemma_of(c.trigger)}", "asserted", None,
+                         c.target_options)
     code = modality.allegation_code
-    pattern = Pattern(code=code, pos="verb", lemma=lemma_of(head), particle=None, object=None,
-                      as_object=None, in_object=None, subject=None, target=("ccomp-subject",),
-                      reciprocal=False, example=None, converse=False,
-                      where=f"modality.yaml allegation ({c.pattern.describe()})")
+    pattern = _rule_pattern(code, head, f"modality.yaml allegation ({c.pattern.describe()})")
     return Candidate(head, pattern, code, tuple(sources), c.sources,
                      f"{spath}; target=doer-of-alleged-{lemma_of(c.trigger)}", "asserted", None,
                      (("ccomp-subject", c.sources),))
+
+
+def _rule_pattern(code: str, trigger: Token, where: str) -> Pattern:
+    """The pattern record of an event a modality rule makes (for `rule` and `describe`)."""
+    return Pattern(code=code, pos="verb", lemma=lemma_of(trigger), particle=None, object=None,
+                   as_object=None, in_object=None, subject=None, target=("rule",), reciprocal=False,
+                   example=None, converse=False, where=where)
+
+
+def _appeals(sent: Doc, modality: Modality, taken: set[int]) -> list[Candidate]:
+    """"Obama wants Putin to leave": Obama appeals to Putin. The verb of wanting is the trigger,
+    its subject the source, its object (the subject of the infinitive) the target."""
+    out = []
+    for tok in sent:
+        if tok.i in taken or tok.pos_ != "VERB" or lemma_of(tok) not in modality.appeal_verbs:
+            continue
+        xcomp = [c for c in tok.children if c.dep_ in ("xcomp", "ccomp") and any(
+            a.dep_ == "aux" and a.lower_ == "to" for a in c.children)]
+        if not xcomp:
+            continue
+        # spaCy parses "wants Putin to attack" with Putin as the infinitive's subject or as
+        # the verb's object
+        targets = [c for c in tok.children if c.dep_ == "dobj"] or [
+            c for c in xcomp[0].children if c.dep_ in SUBJ]
+        if not targets or _mood(tok, modality)[0] != "asserted":
+            continue
+        sources, spath = _verb_sources(tok)
+        code = modality.appeal_code
+        tgt = tuple(_with_conj(targets[0]))
+        out.append(Candidate(tok, _rule_pattern(code, tok, "modality.yaml appeal_verbs"), code,
+                             tuple(sources), tgt, f"{spath}; target=who-is-wanted-to-act", "asserted",
+                             None, (("rule", tgt),)))
+    return out
 
 
 def _obligations(sent: Doc, modality: Modality, taken: set[int]) -> list[Candidate]:
@@ -171,10 +212,7 @@ def _obligations(sent: Doc, modality: Modality, taken: set[int]) -> list[Candida
             continue
         sources, spath = _verb_sources(speech)
         code = modality.obligation_code[modal[0]]
-        pattern = Pattern(code=code, pos="verb", lemma=lemma_of(speech), particle=None, object=None,
-                          as_object=None, in_object=None, subject=None, target=("ccomp-subject",),
-                          reciprocal=False, example=None, converse=False,
-                          where=f"modality.yaml obligation_code:{modal[0]}")
+        pattern = _rule_pattern(code, speech, f"modality.yaml obligation_code:{modal[0]}")
         tgt = tuple(_with_conj(targets[0]))
         out.append(Candidate(speech, pattern, code, tuple(sources), tgt,
                              f"{spath}; target=subject-of-{modal[0]}-clause", "asserted", None,
