@@ -271,8 +271,18 @@ def _object_tokens(tok: Token) -> list[Token]:
     direct = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass", "attr", "oprd")]
     if direct:
         return direct
+    if _infinitive_subjects(tok):
+        return _infinitive_subjects(tok)
     return [g for c in tok.children if c.dep_ == "prep" and c.lower_ in ("to", "for", "on", "in")
             for g in c.children if g.dep_ == "pobj"]
+
+
+def _infinitive_subjects(tok: Token) -> list[Token]:
+    """"allowed *refugees* to return": spaCy parses the object of allow/permit/want as the
+    subject of the infinitive that follows."""
+    return [s for c in tok.children if c.dep_ in ("ccomp", "xcomp")
+            and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
+            for s in c.children if s.dep_ == "nsubj"]
 
 
 def _subject_lemmas(tok: Token) -> set[str]:
@@ -505,6 +515,8 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
         if slot == "dobj":
             deps = PASS_SUBJ if passive else {"dobj"}
             heads = [c for c in tok.children if c.dep_ in deps]
+            if not heads and not passive and pattern.pos == "verb" and pattern.object:
+                heads = _infinitive_subjects(tok)
         elif slot == "iobj":
             heads = [c for c in tok.children if c.dep_ == "dative"]
         elif slot == "xcomp-dobj":
