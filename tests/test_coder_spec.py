@@ -206,3 +206,10 @@ def test_wanting_another_actor_to_act_is_an_appeal_to_it(code):
 
 def test_wanting_to_act_oneself_is_no_appeal(code):
     assert not any(e.root_code == "02" for e in code("Germany wants to buy tanks.", date="2024-01-01"))
+
+
+def test_whoever_planted_the_bomb_is_the_source_of_its_killing(code):
+    events = code("A roadside bomb planted by Taliban insurgents killed two Afghan policemen.",
+                  date="2019-01-01")
+    assert triples(events) == {("AFGINS", "183", "AFGCOP")}
+    assert "author-of-means" in events[0].rule

@@ -20,6 +20,9 @@ from whowhom.events.patterns import Pattern, PatternSet
 SUBJ = {"nsubj", "csubj"}
 ROOTS_OF_CONFLICT = {"10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}
 PASS_SUBJ = {"nsubjpass", "csubjpass"}
+# Things that kill or wound without being actors: their author is the source.
+MEANS = {"bomb", "bombing", "explosion", "blast", "device", "ied", "mine", "missile", "rocket",
+         "shell", "drone", "strike", "airstrike", "grenade", "mortar"}
 # Dependencies through which a verb takes its subject from the verb above it.
 CONTROL_DEPS = {"xcomp", "pcomp", "advcl", "conj"}
 # Dependencies through which modality and negation above a trigger reach it.
@@ -449,6 +452,12 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
         return [], "source=none(passive)"
     subj = [c for c in tok.children if c.dep_ in SUBJ]
     if subj:
+        # "a roadside bomb planted by Taliban insurgents killed ...": the means' author acts.
+        for acl in (c for c in subj[0].children if c.dep_ == "acl"):
+            for agent in (c for c in acl.children if c.dep_ == "agent"):
+                authors = [g for g in agent.children if g.dep_ == "pobj"]
+                if authors and subj[0].lemma_.lower() in MEANS:
+                    return _with_conj(authors[0]), "source=author-of-means"
         return _with_conj(subj[0]), "source=nsubj"
     node = tok
     hops = 0
