@@ -180,6 +180,34 @@ class TestDeduplication:
         assert s1.dedupe()["events_after"] == len(base)
         assert snapshot(list(range(len(docs))), 1000)[0] == base
 
+    def test_a_store_created_with_compressed_mention_ids_stores_the_same(self, tmp_path,
+                                                                          monkeypatch):
+        # New stores keep mentions.mention_id/event_id uncompressed (a DuckDB storage choice);
+        # stores made before (plain VARCHAR columns) must go on working and agree row for row.
+        import whowhom.store.schema as schema
+        import whowhom.store.store as store_mod
+        docs = synthetic_corpus(30)
+
+        def snapshot(name):
+            s = Store(str(tmp_path / name), batch_size=7)
+            ingest(s, *docs)
+            with s.reader() as con:
+                ev = con.execute("SELECT * EXCLUDE (date_added) FROM events ORDER BY event_id"
+                                 ).fetchall()
+                ms = con.execute("SELECT * EXCLUDE (event_id), event_id FROM mentions "
+                                 "ORDER BY mention_id").fetchall()
+                ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'mentions'"
+                                  ).fetchone()[0]
+            return ev, ms, ddl
+
+        new_ev, new_ms, new_ddl = snapshot("new.duckdb")
+        assert new_ddl.lower().count("using compression uncompressed") == 2
+        old_ddl = [d.replace(schema._UNCOMPRESSED, "") for d in schema.DDL]
+        monkeypatch.setattr(store_mod, "DDL", old_ddl)
+        old_ev, old_ms, old_ddl_sql = snapshot("old.duckdb")
+        assert "compression" not in old_ddl_sql.lower()
+        assert old_ev == new_ev and old_ms == new_ms and len(new_ev) < len(new_ms)
+
     def test_re_ingesting_stored_documents_adds_nothing(self, store):
         docs = synthetic_corpus(10)
         first = ingest(store, *docs)

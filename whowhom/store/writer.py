@@ -81,6 +81,18 @@ LEFT JOIN (SELECT mention_id, location_name, location_country, location_lat, loc
 LEFT JOIN documents rd ON rd.id = r.doc_id
 """
 
+# The same rows as EVENT_AGG_SQL, read from `_aff_m`: the mentions of the affected events
+# (stored ones gathered before the batch's mentions are appended, plus the batch's own). Reading
+# `mentions` after the append would scan every column of the whole batch (all dated on/after the
+# bound) three times to find the few mentions of the affected events.
+EVENT_AGG_AFFECTED_SQL = EVENT_AGG_SQL.replace("""FROM mentions
+        WHERE (date_day >= $1::DATE OR date_day IS NULL)
+          AND event_id IN (SELECT event_id FROM _affected)""", "FROM _aff_m").replace(
+    "(SELECT * FROM mentions WHERE date_day >= $1::DATE OR date_day IS NULL)", "_aff_m").replace(
+    """FROM mentions WHERE date_day >= $1::DATE OR date_day IS NULL) l""", "FROM _aff_m) l")
+assert "mentions" not in EVENT_AGG_AFFECTED_SQL.replace("num_mentions", "") \
+    and "$1" not in EVENT_AGG_AFFECTED_SQL
+
 ACTORS_REFRESH_SQL = """
 INSERT INTO actors
 WITH sides AS (
@@ -358,8 +370,9 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
     `new_docs` (id, outlet, url, ingested_at of the batch's documents, in the order `_dpos`
     of `new_m` refers to) lets events made only of this batch's mentions be built from the
     batch in memory (`_batch_events`, integer arrays only); events that also have stored
-    mentions are rebuilt from the tables (EVENT_AGG_SQL). Both give the same rows (tested:
-    `dedupe()` rebuilds everything with the SQL). `rebuild_all` rebuilds every event and actor.
+    mentions are rebuilt in SQL from their mentions only (EVENT_AGG_AFFECTED_SQL over `_aff_m`).
+    All give the same rows as EVENT_AGG_SQL over the tables (tested: `dedupe()` rebuilds
+    everything with it). `rebuild_all` rebuilds every event and actor.
     """
     keys = _keys_for(new_m)
     if extra_keys is not None and extra_keys.num_rows:
@@ -463,10 +476,25 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
             try:
                 con.execute("CREATE TEMP TABLE _affected AS SELECT event_id FROM _affected_in")
                 con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _affected)")
+                # the stored mentions of the affected events (as EVENT_AGG_SQL selects them:
+                # every new mention is dated on/after `bound` too), then the batch's own
+                mcols = ", ".join(["event_id", *RECORD_COLUMNS, "date_day"])
+                con.execute(f"CREATE TEMP TABLE _aff_m AS SELECT {mcols} FROM mentions "
+                            "WHERE (date_day >= $1::DATE OR date_day IS NULL) "
+                            "AND event_id IN (SELECT event_id FROM _affected)", [bound])
+                if ins is not None:
+                    sub = ins.filter(pc.fill_null(pc.is_in(ins.column("event_id"), value_set=aff),
+                                                  False))
+                    if sub.num_rows:
+                        con.register("_aff_new", sub)
+                        try:
+                            con.execute(f"INSERT INTO _aff_m ({mcols}) SELECT {mcols} FROM _aff_new")
+                        finally:
+                            con.unregister("_aff_new")
                 insert_mentions()
-                con.execute(EVENT_AGG_SQL, [bound])
+                con.execute(EVENT_AGG_AFFECTED_SQL)
             finally:
-                con.execute("DROP TABLE IF EXISTS _affected")
+                _drop_temp(con, "_aff_m", "_affected")
                 con.unregister("_affected_in")
         else:
             insert_mentions()
@@ -488,6 +516,16 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
         finally:
             con.unregister("_codes")
     return n_new
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
+    """Drop temporary tables; quietly if the transaction already failed (its rollback drops
+    them), so that the error that made it fail is the one reported."""
+    for t in tables:
+        try:
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        except duckdb.Error:
+            pass
 
 
 # A transaction that appends at least this many mentions skips DuckDB's merge of small row
