@@ -311,7 +311,9 @@ PARTITIVE = {"some", "all", "most", "many", "several", "dozen", "dozens", "hundr
              "ton", "tons", "tonne", "tonnes", "kg", "kilogram", "kilograms", "shipment",
              "consignment", "cargo", "load", "package", "amount", "quantity", "supply",
              "supplies", "dose", "doses", "unit", "units", "worth", "convoy", "planeload",
-             "truckload", "truckloads", "billion", "billions"}
+             "truckload", "truckloads", "billion", "billions",
+             # acts whose "of" names what they move: "allowed the return of inspectors"
+             "return", "release", "entry", "deployment", "arrival", "passage", "transfer"}
 
 
 # Heads that only package what their compound names: "suspended an *aid* program", "halted

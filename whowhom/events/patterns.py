@@ -108,9 +108,18 @@ def _parse(name: str, text: str, codes: set[str] | None) -> list[Pattern]:
     return out
 
 
+PATTERN_KEYS = {"code", "verb", "noun", "object", "as", "in", "subject", "target", "reciprocal",
+                "converse", "example", "note"}
+
+
 def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
     if not isinstance(item, dict) or "code" not in item:
         raise PatternFileError(f"{where}: each pattern needs 'code' and 'verb' or 'noun'")
+    unknown = set(item) - PATTERN_KEYS
+    if unknown:
+        raise PatternFileError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}; a pattern "
+                               f"has {', '.join(sorted(PATTERN_KEYS))} (a phrasal verb is written "
+                               "whole: 'verb: call off')")
     code = str(item["code"])
     if codes is not None and code not in codes:
         raise PatternFileError(f"{where}: {code!r} is not a CAMEO code in the codebook")
