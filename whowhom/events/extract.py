@@ -293,9 +293,13 @@ def _subject_lemmas(tok: Token) -> set[str]:
     out = set()
     for c in tok.children:
         if c.dep_ in SUBJ:
-            out.add(c.lemma_.lower())
-            out.update(g.lemma_.lower() for p in c.children if p.dep_ == "prep" and p.lower_ == "of"
-                       for g in p.children if g.dep_ == "pobj")
+            counted = [g for p in c.children if p.dep_ == "prep" and p.lower_ == "of"
+                       for g in p.children if g.dep_ == "pobj"]
+            for head in [c, *counted]:
+                out.add(head.lemma_.lower())
+                # "peacekeeping troops", "riot police": modifier and head as one subject word
+                out.update(f"{m.lemma_.lower()} {head.lemma_.lower()}" for m in head.children
+                           if m.dep_ in ("compound", "amod"))
     return out
 
 
@@ -313,7 +317,8 @@ PARTITIVE = {"some", "all", "most", "many", "several", "dozen", "dozens", "hundr
              "supplies", "dose", "doses", "unit", "units", "worth", "convoy", "planeload",
              "truckload", "truckloads", "billion", "billions",
              # acts whose "of" names what they move: "allowed the return of inspectors"
-             "return", "release", "entry", "deployment", "arrival", "passage", "transfer"}
+             "return", "release", "entry", "deployment", "arrival", "passage", "transfer",
+             "third", "quarter", "fraction", "percent", "per cent"}
 
 
 # Heads that only package what their compound names: "suspended an *aid* program", "halted
