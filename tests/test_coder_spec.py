@@ -213,3 +213,8 @@ def test_whoever_planted_the_bomb_is_the_source_of_its_killing(code):
                   date="2019-01-01")
     assert triples(events) == {("AFGINS", "183", "AFGCOP")}
     assert "author-of-means" in events[0].rule
+
+
+def test_an_appeal_takes_the_code_of_what_it_asks_for(code):
+    assert [e.code for e in code("France asked Germany to help Greece.", date="2019-01-01")] == ["023"]
+    assert [e.code for e in code("The EU called on Russia to release the activists.", date="2019-01-01")] == ["0253"]

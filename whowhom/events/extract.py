@@ -49,6 +49,7 @@ class Modality:
     claim_own_code: str
     appeal_verbs: frozenset[str]
     appeal_code: str
+    appeal_for: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -128,8 +129,9 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
                              f"{spath}; {tpath}", mood, governor, tuple(options), mutual))
     out = [_as_allegation(c, modality) for c in out]
+    out = [_appeal_for(c, modality) for c in out]
     out.extend(_obligations(sent, modality, {c.trigger.i for c in out}))
-    out.extend(_appeals(sent, modality, {c.trigger.i for c in out}))
+    out.extend(_appeal_for(c, modality) for c in _appeals(sent, modality, {c.trigger.i for c in out}))
     # "pledged to expel X": the expulsion (as intent) is the event, not a bare "pledge" to X.
     triggered = {c.trigger.i for c in out}
     out = [c for c in out if not (c.path.endswith("target=xcomp-dobj") and any(
@@ -161,6 +163,19 @@ def _as_allegation(c: Candidate, modality: Modality) -> Candidate:
     return Candidate(head, pattern, code, tuple(sources), c.sources,
                      f"{spath}; target=doer-of-alleged-{lemma_of(c.trigger)}", "asserted", None,
                      (("ccomp-subject", c.sources),))
+
+
+def _appeal_for(c: Candidate, modality: Modality) -> Candidate:
+    """"urged Y to negotiate" is 026, "asked Y to help" 023: an unspecified appeal takes the
+    finer code of what it asks for (`appeal_for` in modality.yaml)."""
+    if c.code != "020":
+        return c
+    for x in c.trigger.children:
+        if x.dep_ in ("xcomp", "ccomp") and x.pos_ == "VERB" and lemma_of(x) in modality.appeal_for:
+            return Candidate(c.trigger, c.pattern, modality.appeal_for[lemma_of(x)], c.sources, c.targets,
+                             f"{c.path}; appeal for '{x.text}'", c.mood, c.governor, c.target_options,
+                             c.mutual)
+    return c
 
 
 def _rule_pattern(code: str, trigger: Token, where: str) -> Pattern:
