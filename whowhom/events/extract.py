@@ -8,7 +8,7 @@ an intent (03, 13) or a rejection (12), as CAMEO codes them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -172,9 +172,7 @@ def _appeal_for(c: Candidate, modality: Modality) -> Candidate:
         return c
     for x in c.trigger.children:
         if x.dep_ in ("xcomp", "ccomp") and x.pos_ == "VERB" and lemma_of(x) in modality.appeal_for:
-            return Candidate(c.trigger, c.pattern, modality.appeal_for[lemma_of(x)], c.sources, c.targets,
-                             f"{c.path}; appeal for '{x.text}'", c.mood, c.governor, c.target_options,
-                             c.mutual)
+            return replace(c, code=modality.appeal_for[lemma_of(x)], path=f"{c.path}; appeal for '{x.text}'")
     return c
 
 
@@ -192,14 +190,11 @@ def _appeals(sent: Doc, modality: Modality, taken: set[int]) -> list[Candidate]:
     for tok in sent:
         if tok.i in taken or tok.pos_ != "VERB" or lemma_of(tok) not in modality.appeal_verbs:
             continue
-        xcomp = [c for c in tok.children if c.dep_ in ("xcomp", "ccomp") and any(
-            a.dep_ == "aux" and a.lower_ == "to" for a in c.children)]
-        if not xcomp:
+        if not _infinitives(tok):
             continue
-        # spaCy parses "wants Putin to attack" with Putin as the infinitive's subject or as
-        # the verb's object
-        targets = [c for c in tok.children if c.dep_ == "dobj"] or [
-            c for c in xcomp[0].children if c.dep_ in SUBJ]
+        # spaCy parses "wants Putin to attack" with Putin as the verb's object or as the
+        # infinitive's subject
+        targets = [c for c in tok.children if c.dep_ == "dobj"] or _infinitive_subjects(tok)
         if not targets or _mood(tok, modality)[0] != "asserted":
             continue
         sources, spath = _verb_sources(tok)
@@ -289,18 +284,23 @@ def _object_tokens(tok: Token) -> list[Token]:
     direct = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass", "attr", "oprd")]
     if direct:
         return direct
-    if _infinitive_subjects(tok):
-        return _infinitive_subjects(tok)
+    subjects = _infinitive_subjects(tok)
+    if subjects:
+        return subjects
     return [g for c in tok.children if c.dep_ == "prep" and c.lower_ in ("to", "for", "on", "in")
             for g in c.children if g.dep_ == "pobj"]
+
+
+def _infinitives(tok: Token) -> list[Token]:
+    """The verb's "to" complements: "allowed refugees *to return*", "wants Putin *to leave*"."""
+    return [c for c in tok.children if c.dep_ in ("ccomp", "xcomp")
+            and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)]
 
 
 def _infinitive_subjects(tok: Token) -> list[Token]:
     """"allowed *refugees* to return": spaCy parses the object of allow/permit/want as the
     subject of the infinitive that follows."""
-    return [s for c in tok.children if c.dep_ in ("ccomp", "xcomp")
-            and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
-            for s in c.children if s.dep_ == "nsubj"]
+    return [s for c in _infinitives(tok) for s in c.children if s.dep_ == "nsubj"]
 
 
 def _subject_lemmas(tok: Token) -> set[str]:
@@ -344,14 +344,13 @@ CONTAINER = {"program", "programme", "package", "shipment", "delivery", "flow", 
 
 def _counted(h: Token) -> list[Token]:
     """What a partitive head counts ("dozens of *activists*") or a container noun holds ("an
-    *aid* package"), else nothing."""
-    if h.lemma_.lower() in CONTAINER:
-        return [c for c in h.children if c.dep_ == "compound"]
-    if h.lower_ not in PARTITIVE and h.lemma_.lower() not in PARTITIVE and h.pos_ != "NUM":
-        return []
-    counted = [g for p in h.children if p.dep_ == "prep" and p.lower_ == "of"
-               for g in p.children if g.dep_ == "pobj"]
-    return counted + [x for g in counted for x in _counted(g)]  # "part of an aid program"
+    *aid* package", "a shipment *of weapons*"), else nothing."""
+    out = [c for c in h.children if c.dep_ == "compound"] if h.lemma_.lower() in CONTAINER else []
+    if h.lower_ in PARTITIVE or h.lemma_.lower() in PARTITIVE or h.pos_ == "NUM":
+        counted = [g for p in h.children if p.dep_ == "prep" and p.lower_ == "of"
+                   for g in p.children if g.dep_ == "pobj"]
+        out += counted + [x for g in counted for x in _counted(g)]  # "part of an aid program"
+    return out
 
 
 def _object_lemmas(tok: Token) -> set[str]:
