@@ -296,7 +296,7 @@ class ActorResolver:
         """'Islamist militants in Mali', 'trade unions across Denmark', 'a professor at the
         University of St Andrews in Scotland': a state or place the phrase puts the actor in
         tells whose actor it is."""
-        frontier = [t for t in phrase_tokens(head)]
+        frontier = phrase_tokens(head)
         for _depth in range(3):  # "at the University ... in Scotland": two prepositions deep
             objects = [obj for t in frontier for child in t.children
                        if child.dep_ == "prep" and child.lower_ in _LOCATIVE_PREPS
