@@ -34,9 +34,13 @@ def _is_igo(actor: Actor | None) -> bool:
 
 def _states_named(coder, text: str) -> set[str]:
     """States a text names by name, demonym or metonym (not through a named actor's roles)."""
-    toks = coder.nlp.tokenizer(text)
-    return {e.country for m in coder.index.find([t.text for t in toks]) for e in m.entries
+    return {e.country for m in _mentions(coder, text) for e in m.entries
             if e.kind in ("country", "demonym", "metonym") and e.country}
+
+
+def _mentions(coder, text: str):
+    """Dictionary phrases in a text, by the tokenizer alone (no parse needed)."""
+    return coder.index.find([t.text for t in coder.nlp.tokenizer(text)])
 
 
 def _resolve_phrase(coder, text: str, date: str | None) -> tuple[Actor | None, str]:
@@ -74,9 +78,8 @@ def _head(doc):
 
 def countries_in_text(coder, text: str) -> set[str]:
     """Every country any actor phrase in the text points to (named actors: any of their roles)."""
-    toks = coder.nlp.tokenizer(text)
     out: set[str] = set()
-    for m in coder.index.find([t.text for t in toks]):
+    for m in _mentions(coder, text):
         for e in m.entries:
             if e.country:
                 out.add(e.country)

@@ -150,19 +150,13 @@ def _as_allegation(c: Candidate, modality: Modality) -> Candidate:
     if (node.dep_ != "ccomp" or c.code[:2] not in ROOTS_OF_CONFLICT or not c.sources
             or lemma_of(head) not in modality.allegation or _mood(head, modality)[0] != "asserted"):
         return c
-    sources, spath = _verb_sources(head)
     if all(t.pos_ == "PRON" for t in c.sources):
         # "The group claimed that it had attacked X": the speaker is the doer.
-        code = modality.claim_own_code
-        pattern = _rule_pattern(code, head, f"modality.yaml claim_own_code ({c.pattern.describe()})")
-        return Candidate(head, pattern, code, tuple(sources), c.targets,
-                         f"{spath}; target=target-of-claimed-{lemma_of(c.trigger)}", "asserted", None,
-                         c.target_options)
-    code = modality.allegation_code
-    pattern = _rule_pattern(code, head, f"modality.yaml allegation ({c.pattern.describe()})")
-    return Candidate(head, pattern, code, tuple(sources), c.sources,
-                     f"{spath}; target=doer-of-alleged-{lemma_of(c.trigger)}", "asserted", None,
-                     (("ccomp-subject", c.sources),))
+        return _rule_candidate(head, modality.claim_own_code,
+                               f"modality.yaml claim_own_code ({c.pattern.describe()})", c.targets,
+                               f"target-of-claimed-{lemma_of(c.trigger)}", c.target_options)
+    return _rule_candidate(head, modality.allegation_code, f"modality.yaml allegation ({c.pattern.describe()})",
+                           c.sources, f"doer-of-alleged-{lemma_of(c.trigger)}")
 
 
 def _appeal_for(c: Candidate, modality: Modality) -> Candidate:
@@ -176,11 +170,15 @@ def _appeal_for(c: Candidate, modality: Modality) -> Candidate:
     return c
 
 
-def _rule_pattern(code: str, trigger: Token, where: str) -> Pattern:
-    """The pattern record of an event a modality rule makes (for `rule` and `describe`)."""
-    return Pattern(code=code, pos="verb", lemma=lemma_of(trigger), particle=None, object=None,
-                   as_object=None, in_object=None, subject=None, target=("rule",), reciprocal=False,
-                   example=None, converse=False, where=where)
+def _rule_candidate(trigger: Token, code: str, where: str, targets: tuple[Token, ...], target_path: str,
+                    options: tuple[tuple[str, tuple[Token, ...]], ...] | None = None) -> Candidate:
+    """An event a modality rule makes: the trigger verb's subject acts on `targets`."""
+    pattern = Pattern(code=code, pos="verb", lemma=lemma_of(trigger), particle=None, object=None,
+                      as_object=None, in_object=None, subject=None, target=("rule",), reciprocal=False,
+                      example=None, converse=False, where=where)
+    sources, spath = _verb_sources(trigger)
+    return Candidate(trigger, pattern, code, tuple(sources), targets, f"{spath}; target={target_path}",
+                     "asserted", None, options if options is not None else (("rule", targets),))
 
 
 def _appeals(sent: Doc, modality: Modality, taken: set[int]) -> list[Candidate]:
@@ -197,12 +195,8 @@ def _appeals(sent: Doc, modality: Modality, taken: set[int]) -> list[Candidate]:
         targets = [c for c in tok.children if c.dep_ == "dobj"] or _infinitive_subjects(tok)
         if not targets or _mood(tok, modality)[0] != "asserted":
             continue
-        sources, spath = _verb_sources(tok)
-        code = modality.appeal_code
-        tgt = tuple(_with_conj(targets[0]))
-        out.append(Candidate(tok, _rule_pattern(code, tok, "modality.yaml appeal_verbs"), code,
-                             tuple(sources), tgt, f"{spath}; target=who-is-wanted-to-act", "asserted",
-                             None, (("rule", tgt),)))
+        out.append(_rule_candidate(tok, modality.appeal_code, "modality.yaml appeal_verbs",
+                                   tuple(_with_conj(targets[0])), "who-is-wanted-to-act"))
     return out
 
 
@@ -223,13 +217,9 @@ def _obligations(sent: Doc, modality: Modality, taken: set[int]) -> list[Candida
         mood, _ = _mood(speech, modality)
         if mood != "asserted":
             continue
-        sources, spath = _verb_sources(speech)
-        code = modality.obligation_code[modal[0]]
-        pattern = _rule_pattern(code, speech, f"modality.yaml obligation_code:{modal[0]}")
-        tgt = tuple(_with_conj(targets[0]))
-        out.append(Candidate(speech, pattern, code, tuple(sources), tgt,
-                             f"{spath}; target=subject-of-{modal[0]}-clause", "asserted", None,
-                             (("ccomp-subject", tgt),)))
+        out.append(_rule_candidate(speech, modality.obligation_code[modal[0]],
+                                   f"modality.yaml obligation_code:{modal[0]}",
+                                   tuple(_with_conj(targets[0])), f"subject-of-{modal[0]}-clause"))
     return out
 
 

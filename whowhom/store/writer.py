@@ -447,8 +447,7 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
             return
         con.register("_ins", ins)
         try:
-            cols = ", ".join(["event_id", *RECORD_COLUMNS, "date_day"])
-            con.execute(f"INSERT INTO mentions ({cols}) SELECT {cols} FROM _ins")
+            con.execute(f"INSERT INTO mentions ({_MENTION_COLS}) SELECT {_MENTION_COLS} FROM _ins")
         finally:
             con.unregister("_ins")
 
@@ -478,8 +477,7 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
                 con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _affected)")
                 # the stored mentions of the affected events (as EVENT_AGG_SQL selects them:
                 # every new mention is dated on/after `bound` too), then the batch's own
-                mcols = ", ".join(["event_id", *RECORD_COLUMNS, "date_day"])
-                con.execute(f"CREATE TEMP TABLE _aff_m AS SELECT {mcols} FROM mentions "
+                con.execute(f"CREATE TEMP TABLE _aff_m AS SELECT {_MENTION_COLS} FROM mentions "
                             "WHERE (date_day >= $1::DATE OR date_day IS NULL) "
                             "AND event_id IN (SELECT event_id FROM _affected)", [bound])
                 if ins is not None:
@@ -488,7 +486,7 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
                     if sub.num_rows:
                         con.register("_aff_new", sub)
                         try:
-                            con.execute(f"INSERT INTO _aff_m ({mcols}) SELECT {mcols} FROM _aff_new")
+                            con.execute(f"INSERT INTO _aff_m ({_MENTION_COLS}) SELECT {_MENTION_COLS} FROM _aff_new")
                         finally:
                             con.unregister("_aff_new")
                 insert_mentions()
@@ -516,6 +514,10 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
         finally:
             con.unregister("_codes")
     return n_new
+
+
+# The columns a batch's mention rows fill (the rest are defaults).
+_MENTION_COLS = ", ".join(["event_id", *RECORD_COLUMNS, "date_day"])
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
