@@ -168,6 +168,19 @@ def test_militants_killing_civilians_is_unconventional_violence_not_combat(code)
     assert "violence.yaml" in events[0].rule
 
 
+def test_protesters_who_wreck_or_fight_are_rioting(code):
+    events = code("Angry protesters torched a police station in Lahore.", date="2024-01-01")
+    assert {(e.code, e.source.country) for e in events} >= {("145", "PAK")}
+    assert all("rule 'riot'" in e.rule for e in events if e.code == "145")
+
+
+def test_security_forces_clashing_with_protesters_is_repression_both_ways(code):
+    events = code("Kenyan police clashed with protesters in Nairobi.", date="2024-01-01")
+    codes = {(e.source.sector, e.code) for e in events}
+    assert ("COP", "175") in codes  # the police repress
+    assert any(code == "145" for _, code in codes)  # the protesters riot
+
+
 def test_soldiers_killing_gunmen_stays_combat(code):
     events = code("Israeli troops killed three Palestinian gunmen in Jenin.", date="2024-01-01")
     assert {e.code for e in events} == {"190"}

@@ -25,7 +25,7 @@ from whowhom.dates.resolve import EventDate, event_date, parse_expression, sente
 from whowhom.events.extract import Candidate, find_candidates, load_lemma_fixes, load_modality
 from whowhom.events.ontology import Codebook, default_codebook
 from whowhom.events.patterns import PatternSet, load_patterns
-from whowhom.events.violence import load_unconventional
+from whowhom.events.violence import load_violence_rules
 from whowhom.nlp.pipeline import Sentence, TriggerFilter, load_nlp, split_sentences
 from whowhom.places.gazetteer import Gazetteer
 from whowhom.records import Actor, Document, Event, Plover, Trigger, make_event_id
@@ -68,7 +68,7 @@ class Coder:
         self.codebook: Codebook = default_codebook()
         self.patterns: PatternSet = load_patterns(patterns_files, codes={c.code for c in self.codebook})
         self.modality = load_modality()
-        self.unconventional = load_unconventional()
+        self.violence = load_violence_rules()
         self.index = MentionIndex(self.kb, self.nlp.tokenizer)
         self.gazetteer = Gazetteer(self.kb)
         self.resolver = ActorResolver(self.kb, place_country=self.gazetteer.country_of)
@@ -203,7 +203,11 @@ class Coder:
         sources = [a for t in cand.sources for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
         targets: list[Actor] = []
         target_tokens = cand.targets
+        # The words of the target as the sentence names it, before an owner stands in for it
+        # ("rioters in the Egyptian square"): violence.yaml rules read them.
+        target_words = _words(cand.targets)
         for slot, heads in cand.target_options:
+            named_heads = heads
             targets = [a for t in heads for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
             if not any(_usable(a) for a in targets):
                 # "rejected a proposal from Hamas", "endorsed an agreement with the EU",
@@ -218,6 +222,7 @@ class Coder:
                 if heads != cand.targets:
                     cand = replace(cand, targets=heads, path=cand.path.rsplit("target=", 1)[0] + f"target={slot}")
                 target_tokens = heads
+                target_words = _words(named_heads)
                 break
         pairs: list[tuple[Actor, Actor]] = []
         if sources and targets:
@@ -250,19 +255,22 @@ class Coder:
         trigger = Trigger(text=trig.text, start=s.start + trig.idx, end=s.start + trig.idx + len(trig.text),
                           lemma=trig.lemma_.lower())
         out = []
+        source_words = _words(cand.sources)
+        words = {**{id(a): source_words for a in sources}, **{id(b): target_words for b in targets}}
         for src, tgt in pairs:
+            src_words, tgt_words = words.get(id(src), frozenset()), words.get(id(tgt), frozenset())
             src, tgt = _fill_country(src, location), _fill_country(tgt, location)
             if not (_usable(src) and (_usable(tgt) or tgt.sector)) and not (_usable(tgt) and src.sector):
                 continue
             if src.code == tgt.code:
                 continue
-            entry = self.codebook.get(self.unconventional.code_for(cand.code, src, tgt))
+            code, moved_by = self.violence.code_for(cand.code, src, tgt, src_words, tgt_words)
+            entry = self.codebook.get(code)
             confidence = _confidence(cand, src, tgt, s, date)
             rule = (f"{cand.pattern.describe()}; {cand.path}"
                     + (f"; {cand.mood} via '{cand.governor.text}'" if cand.governor is not None else
                        f"; {cand.mood}" if cand.mood != "asserted" else "")
-                    + (f"; {cand.code}->{entry.code}: {src.sector} on {tgt.sector} is not combat "
-                       "(violence.yaml)" if entry.code != cand.code else ""))
+                    + (f"; {cand.code}->{entry.code}: violence.yaml rule '{moved_by}'" if moved_by else ""))
             out.append(Event(
                 event_id=make_event_id(doc.id, s.index, trigger.start, src.code, tgt.code, entry.code),
                 doc_id=doc.id, sentence_id=s.index, sentence=s.text, source=src, target=tgt,
@@ -295,6 +303,10 @@ def _owners(tok) -> list:
                     out.append(obj)
                     out.extend(c for c in obj.conjuncts if c.i > obj.i)
     return out
+
+
+def _words(heads) -> frozenset[str]:
+    return frozenset(t.lower_ for h in heads for t in phrase_tokens(h))
 
 
 def _past(tok) -> bool:

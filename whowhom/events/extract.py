@@ -124,7 +124,7 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         sources, spath = (_verb_sources(tok) if pattern.pos == "verb" else _noun_sources(tok))
         options = _target_options(tok, pattern, sources)
         targets, tpath = (options[0][1], f"target={options[0][0]}") if options else ((), "target=none")
-        mutual = code[:2] == "04" and (lemma_of(tok) in modality.mutual or bool(
+        mutual = code[:2] in ("04", "19") and (lemma_of(tok) in modality.mutual or bool(
             pattern.object and pattern.object & modality.mutual & _object_lemmas(tok)))
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
                              f"{spath}; {tpath}", mood, governor, tuple(options), mutual))

@@ -1,35 +1,78 @@
-"""Combat or not: moving conventional-force codes (19) to unconventional violence (18) by who
-acts on whom (rules in data/violence.yaml)."""
+"""Who uses force on whom decides the code: riots (145), violent repression (175),
+unconventional violence (18) rather than combat (19). Rules in data/violence.yaml."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import yaml
 
 from whowhom.records import Actor
 
+RULE_KEYS = {"name", "why", "from_codes", "to_code", "source_sectors", "target_sectors",
+             "source_words", "target_words"}
+
 
 @dataclass(frozen=True)
-class Unconventional:
+class ViolenceRule:
+    name: str
     from_codes: frozenset[str]
     to_code: str
-    source_sectors: frozenset[str]
-    target_sectors: frozenset[str]
+    source_sectors: frozenset[str] = frozenset()
+    target_sectors: frozenset[str] = frozenset()
+    source_words: frozenset[str] = frozenset()
+    target_words: frozenset[str] = frozenset()
 
-    def code_for(self, code: str, source: Actor, target: Actor) -> str:
-        """`to_code` for a conventional-force code whose source is no army and whose target
-        is civilian; the code unchanged otherwise."""
-        if code in self.from_codes and source.sector in self.source_sectors \
-                and target.sector in self.target_sectors:
-            return self.to_code
-        return code
+    def applies(self, code: str, source: Actor, target: Actor,
+                source_words: frozenset[str], target_words: frozenset[str]) -> bool:
+        return (code in self.from_codes
+                and (not self.source_sectors or source.sector in self.source_sectors)
+                and (not self.target_sectors or target.sector in self.target_sectors)
+                and (not self.source_words or bool(self.source_words & source_words))
+                and (not self.target_words or bool(self.target_words & target_words)))
+
+
+@dataclass(frozen=True)
+class ViolenceRules:
+    rules: tuple[ViolenceRule, ...]
+
+    def code_for(self, code: str, source: Actor, target: Actor,
+                 source_words: frozenset[str] = frozenset(),
+                 target_words: frozenset[str] = frozenset()) -> tuple[str, str | None]:
+        """(code, name of the rule that changed it) — the first rule that applies, else the
+        code unchanged and None. Words are the lower-case words of each side's phrase."""
+        for rule in self.rules:
+            if rule.applies(code, source, target, source_words, target_words):
+                return rule.to_code, rule.name
+        return code, None
+
+
+def parse_rules(spec: dict, where: str) -> ViolenceRules:
+    items = (spec or {}).get("rules")
+    if not isinstance(items, list):
+        raise ValueError(f"{where}: expected a top-level 'rules:' list")
+    out = []
+    for n, item in enumerate(items, 1):
+        unknown = set(item) - RULE_KEYS
+        if unknown:
+            raise ValueError(f"{where}: rule {n}: unknown field(s) {', '.join(sorted(unknown))}; "
+                             f"allowed: {', '.join(sorted(RULE_KEYS))}")
+        if not item.get("from_codes") or not item.get("to_code"):
+            raise ValueError(f"{where}: rule {n}: 'from_codes' and 'to_code' are required")
+        out.append(ViolenceRule(
+            name=str(item.get("name") or f"rule {n}"),
+            from_codes=frozenset(str(c) for c in item["from_codes"]), to_code=str(item["to_code"]),
+            **{k: frozenset(str(w) for w in item.get(k) or ())
+               for k in ("source_sectors", "target_sectors", "source_words", "target_words")}))
+    return ViolenceRules(tuple(out))
 
 
 @lru_cache(maxsize=1)
-def load_unconventional() -> Unconventional:
-    text = resources.files("whowhom.data").joinpath("violence.yaml").read_text(encoding="utf-8")
-    spec = (yaml.safe_load(text) or {})["unconventional"]
-    return Unconventional(frozenset(str(c) for c in spec["from_codes"]), str(spec["to_code"]),
-                          frozenset(spec["source_sectors"]), frozenset(spec["target_sectors"]))
+def load_violence_rules(path: str | Path | None = None) -> ViolenceRules:
+    if path is None:
+        text, where = resources.files("whowhom.data").joinpath("violence.yaml").read_text(encoding="utf-8"), "violence.yaml"
+    else:
+        text, where = Path(path).read_text(encoding="utf-8"), str(path)
+    return parse_rules(yaml.safe_load(text), where)
