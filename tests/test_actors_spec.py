@@ -110,6 +110,16 @@ def test_a_place_the_phrase_puts_the_actor_in_gives_its_country(coder, text, cod
     assert lookup(coder, text).code == code
 
 
+@pytest.mark.parametrize("text, code", [
+    ("an Islamic State target southwest of Baghdad", "IRQINS"),  # "of" after a direction places
+    ("Islamic State fighters in Syria", "SYRINS"),
+    ("Islamic State", "IMGMUSISI"),                              # placed nowhere: the group's own code
+])
+def test_a_group_of_no_one_state_takes_the_country_its_phrase_places_it_in(coder, text, code):
+    actor = lookup(coder, text, date="2015-06-01")
+    assert actor.code == code and actor.name == "Islamic State"
+
+
 def test_an_unknown_name_is_who_its_apposition_says(coder):
     actor = lookup(coder, "Jonas Vikstrom, Sweden's deputy foreign minister")
     assert (actor.code, actor.name) == ("SWEGOV", None)

@@ -40,6 +40,24 @@ def test_compound_actors_with_a_reciprocal_act_code_both_directions(code):
     assert {e.code for e in events} == {"057"}
 
 
+def test_a_hosted_visit_is_coded_for_host_and_guest(code):
+    events = code("Egyptian President Abdel Fattah al-Sisi received Saudi Foreign Minister "
+                  "Faisal bin Farhan in Cairo on Sunday.", date="2023-06-01")
+    assert {(e.source.code, e.code, e.target.code) for e in events} == {
+        ("EGYGOV", "043", "SAUGOV"), ("SAUGOV", "042", "EGYGOV")}
+
+
+def test_attending_an_event_abroad_is_a_visit_to_its_host(code):
+    events = code("Chinese Vice President Han Zheng attended the inauguration of President Lula.",
+                  date="2023-01-01")
+    assert roots(events) == {("CHN", "04", "BRA")} and events[0].code == "042"
+
+
+def test_a_travel_warning_reduces_relations(code):
+    events = code("The US State Department advised against travel to Haiti.", date="2024-03-01")
+    assert [(e.source.country, e.code, e.target.country) for e in events] == [("USA", "160", "HTI")]
+
+
 # --- what is not an event ------------------------------------------------------------------------
 
 def test_negated_acts_are_not_events(code):

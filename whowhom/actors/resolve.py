@@ -24,6 +24,9 @@ _CUT_DEPS = {"relcl", "acl", "conj", "cc", "advcl", "ccomp", "punct", "appos", "
 _OF_PREPS = {"of", "from"}
 # Prepositions that place an actor somewhere ("police in Kabul", "a professor at X").
 _LOCATIVE_PREPS = {"in", "across", "at", "inside", "throughout", "within"}
+# "a target southwest of Baghdad", "villages north of Aleppo": after these, "of" places too.
+_DIRECTIONS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+               "outskirts"}
 PERSON_PRONOUNS = {"he", "him", "she", "her", "his"}
 GROUP_PRONOUNS = {"they", "them"}
 # Heads of definite descriptions that refer back to a group or to a state already named.
@@ -120,6 +123,14 @@ class ActorResolver:
                 return Actor(text=text, code=f"{cue_country}{role.sector or ''}", country=cue_country,
                              sector=role.sector, name=None, start=text_start, end=text_end,
                              resolved_by="country+sector-of-name")
+            if nm.kind == "organization" and role.country is None:
+                # A group of no one state placed in one by the phrase ("an Islamic State target
+                # southwest of Baghdad", "al-Qaeda fighters in Yemen") acts there as that
+                # country's: coded by it, still named as the group.
+                here = self._country_from_of(head, mentions)
+                if here:
+                    return Actor(text=text, code=f"{here}{role.sector or ''}", country=here, sector=role.sector,
+                                 name=nm.name, start=text_start, end=text_end, resolved_by=f"{how}+located")
             return Actor(text=text, code=role.actor_code, country=role.country, sector=role.sector,
                          name=nm.name, start=text_start, end=text_end, resolved_by=how)
 
@@ -299,7 +310,8 @@ class ActorResolver:
         frontier = phrase_tokens(head)
         for _depth in range(3):  # "at the University ... in Scotland": two prepositions deep
             objects = [obj for t in frontier for child in t.children
-                       if child.dep_ == "prep" and child.lower_ in _LOCATIVE_PREPS
+                       if child.dep_ == "prep" and (child.lower_ in _LOCATIVE_PREPS or (
+                           child.lower_ == "of" and t.lower_ in _DIRECTIONS))
                        for obj in child.children if obj.dep_ == "pobj"]
             for obj in objects:
                 for m in mentions:

@@ -50,6 +50,7 @@ class Modality:
     appeal_verbs: frozenset[str]
     appeal_code: str
     appeal_for: dict[str, str]
+    host_guest: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -129,6 +130,10 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
                              f"{spath}; {tpath}", mood, governor, tuple(options), mutual))
     out = [_as_allegation(c, modality) for c in out]
+    # "X received ministers from Y": the host's act (043) is also the guests' visit (042).
+    out.extend(replace(c, code=modality.host_guest[c.code], pattern=replace(c.pattern, converse=True),
+                       path=f"{c.path}; the guest's side (modality.yaml host_guest)")
+               for c in list(out) if c.code in modality.host_guest and c.mood == "asserted")
     out = [_appeal_for(c, modality) for c in out]
     out.extend(_obligations(sent, modality, {c.trigger.i for c in out}))
     out.extend(_appeal_for(c, modality) for c in _appeals(sent, modality, {c.trigger.i for c in out}))
@@ -269,7 +274,7 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
 
 
 def _object_tokens(tok: Token) -> list[Token]:
-    """The verb's object; the object of "to/for/on/in" only when there is no direct object
+    """The verb's object; the object of "to/for/on/in/against" only when there is no direct object
     ("called *for* a ceasefire", but not "released a report *on* detainees")."""
     direct = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass", "attr", "oprd")]
     if direct:
@@ -277,7 +282,7 @@ def _object_tokens(tok: Token) -> list[Token]:
     subjects = _infinitive_subjects(tok)
     if subjects:
         return subjects
-    return [g for c in tok.children if c.dep_ == "prep" and c.lower_ in ("to", "for", "on", "in")
+    return [g for c in tok.children if c.dep_ == "prep" and c.lower_ in ("to", "for", "on", "in", "against")
             for g in c.children if g.dep_ == "pobj"]
 
 
@@ -354,6 +359,9 @@ def _object_lemmas(tok: Token) -> set[str]:
                 # "air strike" (compound) and "military aid" (adjective) as two-word objects
                 if comp.dep_ in ("compound", "amod"):
                     out.add(f"{comp.lemma_.lower()} {head.lemma_.lower()}")
+                if head.pos_ == "PROPN" and comp.dep_ == "compound" and comp.pos_ in ("PROPN", "NOUN"):
+                    # "received Foreign Minister Faisal bin Farhan": the title is the object's kind.
+                    out.add(comp.lower_)
     return out
 
 
