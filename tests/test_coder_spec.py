@@ -58,6 +58,17 @@ def test_a_travel_warning_reduces_relations(code):
     assert [(e.source.country, e.code, e.target.country) for e in events] == [("USA", "160", "HTI")]
 
 
+def test_claiming_an_attack_is_aimed_at_where_it_happened_and_codes_once(code):
+    events = code("The Pakistani Taliban claimed responsibility for a suicide attack on a market "
+                  "in Afghanistan's capital.", date="2023-06-01")
+    assert [(e.source.country, e.code, e.target.country) for e in events] == [("PAK", "015", "AFG")]
+
+
+def test_pressure_someone_faces_from_another_is_the_others_demand(code):
+    events = code("Hungary faced criticism from Germany over the law.", date="2023-06-01")
+    assert [(e.source.country, e.root_code, e.target.country) for e in events] == [("DEU", "11", "HUN")]
+
+
 # --- what is not an event ------------------------------------------------------------------------
 
 def test_negated_acts_are_not_events(code):

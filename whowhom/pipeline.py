@@ -35,6 +35,8 @@ _PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS | {"it"}
 # enough, with one dictionary mention, for a sentence to be worth parsing.
 _REFERRING = _PRONOUNS | {"its", "their"} | STATE_NOUNS | GROUP_NOUNS | {"countries", "militants", "rebels", "rulers"}
 LOCATION_TARGET_ROOTS = {"14", "15", "18", "19", "20"}
+# Claiming responsibility for an attack with no named target: the attack's place is the target.
+LOCATION_TARGET_CODES = {"015"}
 
 
 @dataclass(frozen=True)
@@ -235,7 +237,7 @@ class Coder:
             # "Egypt and Sudan signed an agreement", "talks between X and Y": each with each.
             group = sources if len(sources) > 1 else targets if not sources else []
             pairs = [(a, b) for a in group for b in group if a is not b]
-        if not pairs and sources and cand.code[:2] in LOCATION_TARGET_ROOTS:
+        if not pairs and sources and (cand.code[:2] in LOCATION_TARGET_ROOTS or cand.code in LOCATION_TARGET_CODES):
             # A protest, a show of force or an attack with no named target is aimed at the
             # place it happens, as CAMEO codes it: protesters "in Beijing" protest against China.
             loc = self.gazetteer.locate(sent, cand.trigger, {t.i for a in cand.sources for t in phrase_tokens(a)}, s.start)

@@ -141,6 +141,10 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
     triggered = {c.trigger.i for c in out}
     out = [c for c in out if not (c.path.endswith("target=xcomp-dobj") and any(
         x.dep_ == "xcomp" and x.i in triggered for x in c.trigger.children))]
+    # "claimed responsibility for an attack in Nairobi": the attack is what the claim is about,
+    # coded as the claim (015), not again as a reported attack.
+    claimed = {t.i for c in out if c.code == "015" for t in c.targets}
+    out = [c for c in out if c.trigger.i not in claimed]
     out.sort(key=lambda c: c.trigger.i)
     return out
 

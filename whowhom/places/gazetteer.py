@@ -121,17 +121,20 @@ def _locative_prep(tok: Token, trigger: Token) -> Token | None:
     # "the northern Chinese city of Tianjin": climb from the name to the place noun.
     if node.dep_ == "pobj" and node.head.lower_ == "of" and node.head.head.lemma_.lower() in PLACE_NOUNS:
         node = node.head.head
-    if node.dep_ in ("compound", "amod") and node.head.lemma_.lower() in PLACE_NOUNS:
+    # "the Sri Lankan capital", "Kenya's capital": the place noun stands in for the name.
+    if node.dep_ in ("compound", "amod", "poss") and node.head.lemma_.lower() in PLACE_NOUNS:
         node = node.head
     if node.dep_ != "pobj" or node.head.dep_ != "prep" or node.head.lower_ not in LOC_PREPS:
         return None
     prep = node.head
     anchor = prep.head
-    for _ in range(5):
+    for _ in range(8):
         if anchor.i == trigger.i:
             return prep
-        # (a subjectless participle is part of the event: "killed in tank shelling in Gaza")
-        participle = anchor.dep_ == "advcl" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in anchor.children)
+        # (a subjectless participle is part of the event: "killed in tank shelling in Gaza",
+        # "an attack targeting shoppers at a mall in Nairobi")
+        participle = anchor.dep_ in ("advcl", "acl") and anchor.tag_ in ("VBG", "VBN") and not any(
+            c.dep_ in ("nsubj", "nsubjpass") for c in anchor.children)
         if (anchor.dep_ not in ("dobj", "pobj", "prep", "nsubjpass", "attr") and not participle) \
                 or anchor.head.i == anchor.i:
             return None
