@@ -222,9 +222,26 @@ def test_the_author_of_a_bombing_is_the_source_of_the_killing(code):
 
 
 def test_an_act_reported_only_as_a_claim_is_an_accusation_of_its_doer(code):
-    events = code("Iran alleged that Israel attacked its nuclear facility.", date="2024-01-01")
+    events = code("Iran claimed that Israel attacked its nuclear facility.", date="2024-01-01")
     assert roots(events) == {("IRN", "11", "ISR")}
     assert events[0].code == "112" and "allegation" in events[0].rule
+
+
+def test_whatever_is_alleged_of_another_actor_is_an_accusation_not_a_fact(code):
+    events = code("Kigali alleged that France had trained the militias behind the genocide.",
+                  date="2008-08-05")
+    assert [(e.source.country, e.code, e.target.country) for e in events] == [("RWA", "112", "FRA")]
+
+
+def test_a_report_speaks_for_the_state_where_it_was_released(code):
+    events = code("A report released in the Rwandan capital alleged that France armed the militias.",
+                  date="2008-08-05")
+    assert roots(events) == {("RWA", "11", "FRA")}
+
+
+def test_a_demand_that_someone_act_is_made_of_them(code):
+    events = code("The European Union demanded that Belarus free the opposition leader.", date="2021-06-01")
+    assert [(e.source.code, e.code, e.target.country) for e in events] == [("IGOEU", "100", "BLR")]
 
 
 def test_civilians_killed_in_a_place_are_of_that_place(code):

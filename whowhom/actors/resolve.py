@@ -25,6 +25,9 @@ _OF_PREPS = {"of", "from"}
 # Prepositions that place an actor somewhere ("police in Kabul", "a professor at X").
 _LOCATIVE_PREPS = {"in", "across", "at", "inside", "throughout", "within"}
 # "a target southwest of Baghdad", "villages north of Aleppo": after these, "of" places too.
+# Participles that place a thing where it was made or is based.
+_SITED = {"release", "issue", "publish", "base", "headquarter", "station", "deploy", "register"}
+_PLACE_HEADS = {"capital", "city", "town", "village", "province", "region", "state", "port", "border"}
 _DIRECTIONS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
                "outskirts"}
 PERSON_PRONOUNS = {"he", "him", "she", "her", "his"}
@@ -307,17 +310,23 @@ class ActorResolver:
         """'Islamist militants in Mali', 'trade unions across Denmark', 'a professor at the
         University of St Andrews in Scotland': a state or place the phrase puts the actor in
         tells whose actor it is."""
-        frontier = phrase_tokens(head)
+        # ... also where it was made or is based: "a report released in Kigali", "a group
+        # based in London".
+        frontier = phrase_tokens(head) + [c for c in head.children if c.dep_ == "acl" and c.tag_ == "VBN"
+                                          and c.lemma_.lower() in _SITED]
         for _depth in range(3):  # "at the University ... in Scotland": two prepositions deep
             objects = [obj for t in frontier for child in t.children
                        if child.dep_ == "prep" and (child.lower_ in _LOCATIVE_PREPS or (
                            child.lower_ == "of" and t.lower_ in _DIRECTIONS))
                        for obj in child.children if obj.dep_ == "pobj"]
             for obj in objects:
+                # "in the Rwandan capital", "in Kenya's capital": the place noun's state
+                words = [obj] + ([c for c in obj.children if c.dep_ in ("amod", "compound", "poss")]
+                                 if obj.lemma_.lower() in _PLACE_HEADS else [])
                 for m in mentions:
-                    if m.covers(obj.i):
+                    if any(m.covers(w.i) for w in words):
                         for e in m.entries:
-                            if e.kind in ("country", "metonym"):
+                            if e.kind in ("country", "metonym") or (e.kind == "demonym" and not m.covers(obj.i)):
                                 return e.country
                 # ("the University of St Andrews" is an institution, not the town University, FL)
                 if obj.text[:1].isupper() and obj.pos_ == "PROPN" and not any(

@@ -129,7 +129,7 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
             pattern.object and pattern.object & modality.mutual & _object_lemmas(tok)))
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
                              f"{spath}; {tpath}", mood, governor, tuple(options), mutual))
-    out = [_as_allegation(c, modality) for c in out]
+    out = [a for a in (_as_allegation(c, modality) for c in out) if a is not None]
     # "X received ministers from Y": the host's act (043) is also the guests' visit (042).
     out.extend(replace(c, code=modality.host_guest[c.code], pattern=replace(c.pattern, converse=True),
                        path=f"{c.path}; the guest's side (modality.yaml host_guest)")
@@ -149,13 +149,17 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
     return out
 
 
-def _as_allegation(c: Candidate, modality: Modality) -> Candidate:
+def _as_allegation(c: Candidate, modality: Modality) -> Candidate | None:
     """"X claimed that Y attacked Z": X accuses Y. The claim verb is the trigger, its subject
     the source, the doer of the alleged act the target."""
     node = c.trigger
     while node.dep_ == "conj" and node.head.i != node.i:  # "... had attacked Iraq and taken Mosul"
         node = node.head
     head = node.head
+    if node.dep_ == "ccomp" and lemma_of(head) in modality.allegation and c.code[:2] not in ROOTS_OF_CONFLICT \
+            and c.mood == "asserted":
+        # "alleged that France had trained the militias": alleged, not reported as done.
+        return None
     if (node.dep_ != "ccomp" or c.code[:2] not in ROOTS_OF_CONFLICT or not c.sources
             or lemma_of(head) not in modality.allegation or _mood(head, modality)[0] != "asserted"):
         return c
@@ -384,10 +388,16 @@ def _as_lemmas(tok: Token, word: str = "as") -> set[str]:
 def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
     """asserted, intent (with the governing verb), refusal, or blocked."""
     mood, governor = "asserted", None
-    if tok.dep_ == "pcomp" and tok.head.lower_ in ("for", "of", "over") and tok.head.head.pos_ == "VERB":
-        # "jailed X for helping militants", "accused Y of attacking Z": the reason given for
-        # another act, alleged rather than reported.
-        return "blocked", None
+    node = tok
+    for _ in range(4):
+        if node.dep_ == "pcomp" and node.head.lower_ in ("for", "of", "over") and node.head.head.pos_ == "VERB":
+            # "jailed X for helping militants", "accused Y of attacking Z" (also "of making
+            # accusations *by alleging* ..."): the reason given for another act, alleged
+            # rather than reported.
+            return "blocked", None
+        if node.dep_ not in ("pcomp", "prep") or node.head.i == node.i:
+            break
+        node = node.head
     node = tok
     first = True
     while True:
@@ -555,6 +565,14 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
             for x in tok.children:
                 if x.dep_ == "xcomp":
                     heads = [c for c in x.children if c.dep_ == "dobj"]
+                    if heads:
+                        break
+        elif slot == "ccomp-subj":
+            # "alleged that France had armed the militias", "demanded that Minsk free him": the
+            # subject of the that-clause.
+            for x in tok.children:
+                if x.dep_ == "ccomp":
+                    heads = [c for c in x.children if c.dep_ in ("nsubj", "nsubjpass")]
                     if heads:
                         break
         elif slot.startswith("prep:"):

@@ -15,7 +15,7 @@ import yaml
 
 VERB_DEFAULT_TARGET = ("dobj",)
 NOUN_DEFAULT_TARGET = ("prep:on", "prep:against", "prep:with", "prep:to", "prep:between")
-SLOT_KINDS = ("dobj", "iobj", "prep:", "xcomp-dobj", "victims-of-passive")
+SLOT_KINDS = ("dobj", "iobj", "prep:", "xcomp-dobj", "ccomp-subj", "victims-of-passive")
 
 
 class PatternFileError(ValueError):
@@ -139,7 +139,7 @@ def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
         target = [target]
     for slot in target:
         if not str(slot).startswith(SLOT_KINDS):
-            raise PatternFileError(f"{where}: unknown target slot {slot!r}; use dobj, iobj, prep:<word> or xcomp-dobj")
+            raise PatternFileError(f"{where}: unknown target slot {slot!r}; use dobj, iobj, prep:<word>, xcomp-dobj or ccomp-subj")
     obj = item.get("object")
     as_obj = item.get("as")
     in_obj = item.get("in")
