@@ -120,6 +120,16 @@ def test_a_group_of_no_one_state_takes_the_country_its_phrase_places_it_in(coder
     assert actor.code == code and actor.name == "Islamic State"
 
 
+@pytest.mark.parametrize("text, code", [
+    ("pro-Russian separatists", "---SEP"),   # for Russia, not Russian
+    ("anti-French protesters", "---CVL"),
+    ("Iran-backed militias", "---UAF"),
+    ("Russian separatists", "RUSSEP"),
+])
+def test_whom_an_actor_is_for_or_against_is_not_who_it_is(coder, text, code):
+    assert lookup(coder, text).code == code
+
+
 def test_an_unknown_name_is_who_its_apposition_says(coder):
     actor = lookup(coder, "Jonas Vikstrom, Sweden's deputy foreign minister")
     assert (actor.code, actor.name) == ("SWEGOV", None)

@@ -210,6 +210,15 @@ def test_security_forces_clashing_with_protesters_is_repression_both_ways(code):
     assert any(code == "145" for _, code in codes)  # the protesters riot
 
 
+def test_the_weapon_decides_the_code_and_its_user_is_the_source(code):
+    events = code("A Saudi airliner was blown up by a missile believed to be fired by Houthi rebels.",
+                  date="2024-01-01")
+    assert [(e.source.code, e.code) for e in events] == [("YEMREB", "195")]
+    assert "weapons: missile" in events[0].rule
+    events = code("Five civilians were killed in a drone strike by US forces in Somalia.", date="2024-01-01")
+    assert {e.code for e in events} == {"1952"}
+
+
 def test_soldiers_killing_gunmen_stays_combat(code):
     events = code("Israeli troops killed three Palestinian gunmen in Jenin.", date="2024-01-01")
     assert {e.code for e in events} == {"190"}
@@ -270,7 +279,7 @@ def test_wanting_to_act_oneself_is_no_appeal(code):
 def test_whoever_planted_the_bomb_is_the_source_of_its_killing(code):
     events = code("A roadside bomb planted by Taliban insurgents killed two Afghan policemen.",
                   date="2019-01-01")
-    assert triples(events) == {("AFGINS", "183", "AFGCOP")}
+    assert triples(events) == {("AFGINS", "1833", "AFGCOP")}
     assert "author-of-means" in events[0].rule
 
 

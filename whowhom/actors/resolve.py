@@ -111,6 +111,8 @@ class ActorResolver:
         ids = {t.i for t in span}
         inside = [m for m in mentions if any(i in ids for i in range(m.start, m.end))
                   and not _is_affiliation(head.doc, m)]
+        affiliated = {i for m in mentions if any(i in ids for i in range(m.start, m.end))
+                      and _is_affiliation(head.doc, m) for i in range(m.start, m.end)}
 
         named = self._named(head, inside, ids, ctx, date)
         if named is not None:
@@ -156,7 +158,7 @@ class ActorResolver:
             if referent is not None or sector is None:
                 return referent
         if country is None and sector is not None:
-            country = self._country_from_place(span)
+            country = self._country_from_place([t for t in span if t.i not in affiliated])
         if country is None:
             country = self._country_from_of(head, mentions)
         if country is None:
@@ -383,10 +385,12 @@ AFFILIATION = {"linked", "backed", "affiliated", "aligned", "allied", "inspired"
 
 
 def _is_affiliation(doc, m: Mention) -> bool:
-    """"Al-Qaeda-linked rebels", "Iran-backed militias": the name says who is behind the
-    actor, not who the actor is."""
+    """"Al-Qaeda-linked rebels", "Iran-backed militias", "pro-Russian separatists",
+    "anti-French protesters": the name says whom the actor is for or against, not who it is."""
     nxt = doc[m.end:m.end + 2]
-    return len(nxt) == 2 and nxt[0].text == "-" and nxt[1].lower_ in AFFILIATION
+    prev = doc[max(m.start - 2, 0):m.start]
+    return (len(nxt) == 2 and nxt[0].text == "-" and nxt[1].lower_ in AFFILIATION) or (
+        len(prev) == 2 and prev[1].text == "-" and prev[0].lower_ in ("pro", "anti"))
 
 
 def _is_named(m: Mention) -> bool:

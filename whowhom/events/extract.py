@@ -458,6 +458,37 @@ def _reported(tok: Token, m: Modality) -> bool:
 
 # --------------------------------------------------------------------------------- arguments
 
+def _author_of_means(means: Token) -> Token | None:
+    """Who used a weapon: "a bomb *by* militants", "a bomb planted *by* X", "a missile
+    believed to be fired *by* X"."""
+    frontier = [means]
+    for _ in range(3):
+        nxt = []
+        for t in frontier:
+            for c in t.children:
+                if c.dep_ in ("agent", "prep") and c.lower_ == "by":
+                    authors = [g for g in c.children if g.dep_ == "pobj"]
+                    if authors:
+                        return authors[0]
+                if c.dep_ in ("acl", "xcomp"):
+                    nxt.append(c)
+        frontier = nxt
+    return None
+
+
+def weapon_of(tok: Token) -> Token | None:
+    """The weapon a violent verb names as its agent, subject or instrument: "blown up *by a
+    missile*", "killed *in a drone strike*", "*a roadside bomb* killed"."""
+    for c in tok.children:
+        if c.dep_ == "agent" or (c.dep_ == "prep" and c.lower_ in ("in", "by", "with")):
+            for obj in c.children:
+                if obj.dep_ == "pobj" and lemma_of(obj) in MEANS:
+                    return obj
+        if c.dep_ in SUBJ and lemma_of(c) in MEANS:
+            return c
+    return None
+
+
 def _verb_sources(tok: Token) -> tuple[list[Token], str]:
     passive = any(c.dep_ in PASS_SUBJ or c.dep_ == "auxpass" for c in tok.children)
     if passive:
@@ -465,6 +496,10 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
             if c.dep_ == "agent":
                 objs = [g for g in c.children if g.dep_ == "pobj"]
                 if objs:
+                    # "blown up by a missile believed to be fired by rebels": the means' author.
+                    author = _author_of_means(objs[0]) if lemma_of(objs[0]) in MEANS else None
+                    if author is not None:
+                        return _with_conj(author), "source=author-of-means"
                     return _with_conj(objs[0]), "source=by-agent"
         # "killed in Israeli tank shelling", "wounded in a Russian air strike": the nationality
         # of the means is the agent.

@@ -11,6 +11,7 @@ import yaml
 
 from whowhom.records import Actor
 
+WEAPON_KEYS = {"from_codes", "codes"}
 RULE_KEYS = {"name", "why", "from_codes", "to_code", "source_sectors", "target_sectors",
              "source_words", "target_words"}
 
@@ -37,6 +38,19 @@ class ViolenceRule:
 @dataclass(frozen=True)
 class ViolenceRules:
     rules: tuple[ViolenceRule, ...]
+    weapon_from: frozenset[str] = frozenset()
+    weapons: tuple[tuple[str, str], ...] = ()  # (weapon words, code)
+
+    def weapon_code(self, code: str, weapon: list[str]) -> tuple[str, str] | None:
+        """(code, weapon words) for the weapon named by `weapon` ("car bomb", "bomb": most
+        specific first) in a plain act of violence; None if it says nothing more."""
+        if code not in self.weapon_from:
+            return None
+        known = dict(self.weapons)
+        for words in weapon:
+            if words in known:
+                return known[words], words
+        return None
 
     def code_for(self, code: str, source: Actor, target: Actor,
                  source_words: frozenset[str] = frozenset(),
@@ -66,7 +80,13 @@ def parse_rules(spec: dict, where: str) -> ViolenceRules:
             from_codes=frozenset(str(c) for c in item["from_codes"]), to_code=str(item["to_code"]),
             **{k: frozenset(str(w) for w in item.get(k) or ())
                for k in ("source_sectors", "target_sectors", "source_words", "target_words")}))
-    return ViolenceRules(tuple(out))
+    weapons = (spec or {}).get("weapons") or {}
+    unknown = set(weapons) - WEAPON_KEYS
+    if unknown:
+        raise ValueError(f"{where}: weapons: unknown field(s) {', '.join(sorted(unknown))}; "
+                         f"allowed: {', '.join(sorted(WEAPON_KEYS))}")
+    return ViolenceRules(tuple(out), frozenset(str(c) for c in weapons.get("from_codes") or ()),
+                         tuple((str(w).lower(), str(c)) for w, c in (weapons.get("codes") or {}).items()))
 
 
 @lru_cache(maxsize=1)
