@@ -219,6 +219,17 @@ def test_the_weapon_decides_the_code_and_its_user_is_the_source(code):
     assert {e.code for e in events} == {"1952"}
 
 
+def test_a_party_reporting_an_attack_on_itself_accuses_the_attacker(code):
+    events = code("Ukraine said Russia fired 40 missiles at it overnight.", date="2024-01-01")
+    assert {(e.source.code, e.code, e.target.code) for e in events} == {
+        ("UKR", "112", "RUS"), ("RUS", "195", "UKR")}  # "it" is not Russia: that would be "itself"
+
+
+def test_shots_fired_from_a_place_come_from_it(code):
+    events = code("Rockets were fired at Israel from Lebanon on Sunday.", date="2024-01-01")
+    assert [(e.source.code, e.code, e.target.code) for e in events] == [("LBN", "194", "ISR")]
+
+
 def test_soldiers_killing_gunmen_stays_combat(code):
     events = code("Israeli troops killed three Palestinian gunmen in Jenin.", date="2024-01-01")
     assert {e.code for e in events} == {"190"}

@@ -22,7 +22,7 @@ from whowhom.actors.match import Mention, MentionIndex
 from whowhom.actors.resolve import (GROUP_NOUNS, GROUP_PRONOUNS, PERSON_PRONOUNS, STATE_NOUNS, ActorResolver,
                                     DocContext, phrase_tokens)
 from whowhom.dates.resolve import EventDate, event_date, parse_expression, sentence_dates
-from whowhom.events.extract import Candidate, find_candidates, load_lemma_fixes, load_modality, weapon_of
+from whowhom.events.extract import Candidate, find_candidates, load_lemma_fixes, load_modality, weapon_words
 from whowhom.events.ontology import Codebook, default_codebook
 from whowhom.events.patterns import PatternSet, load_patterns
 from whowhom.events.violence import load_violence_rules
@@ -258,7 +258,7 @@ class Coder:
                           lemma=trig.lemma_.lower())
         out = []
         source_words = _words(cand.sources)
-        weapon = _weapon_words(cand.trigger) if cand.mood == "asserted" else []
+        weapon = weapon_words(cand.trigger) if cand.mood == "asserted" else []
         by_weapon = self.violence.weapon_code(cand.code, weapon)
         words = {**{id(a): source_words for a in sources}, **{id(b): target_words for b in targets}}
         for src, tgt in pairs:
@@ -310,15 +310,6 @@ def _owners(tok) -> list:
                     out.append(obj)
                     out.extend(c for c in obj.conjuncts if c.i > obj.i)
     return out
-
-
-def _weapon_words(trigger) -> list[str]:
-    """The weapon an act of violence names, most specific first: ["roadside bomb", "bomb"]."""
-    w = weapon_of(trigger)
-    if w is None:
-        return []
-    lemma = w.lemma_.lower()
-    return [f"{c.lemma_.lower()} {lemma}" for c in w.children if c.dep_ in ("compound", "amod")] + [lemma]
 
 
 def _words(heads) -> frozenset[str]:

@@ -73,6 +73,10 @@ class DocContext:
                 return s
         return None
 
+    def without(self, starts: frozenset[int]) -> "DocContext":
+        """The context minus the actors mentioned at these character offsets."""
+        return DocContext(self.date, [s for s in self.seen if s.actor.start not in starts])
+
     def mentioned(self, named: Named) -> bool:
         return any(s.named is named for s in self.seen)
 
@@ -145,7 +149,8 @@ class ActorResolver:
             sector, how = "CVL", how + "+people"  # "ordinary Kazakhs", "Afghans"
         if country is None:
             # "the new rulers", "the Islamist militia": a description of someone named before.
-            referent = self._coref(head, ctx, sentence, text, text_start, text_end, date)
+            referent = self._coref(head, ctx, sentence, text, text_start, text_end, date,
+                                   exclude=_clause_subject_starts(head, offset))
             if referent is None and sector is None:
                 # A city or region hit, visited or named as a party stands for its country, and
                 # so does a thing placed in one ("targets in Syria").
@@ -343,10 +348,11 @@ class ActorResolver:
 
     # ------------------------------------------------------------------------------------
     def _coref(self, head: Token, ctx: DocContext, sentence: int, text: str, start: int,
-               end: int, date: str | None) -> Actor | None:
+               end: int, date: str | None, exclude: frozenset[int] = frozenset()) -> Actor | None:
         lower = head.lower_
         found: Seen | None = None
         before = start
+        ctx = ctx.without(exclude) if exclude and head.pos_ == "PRON" else ctx
         if head.pos_ == "PRON" and lower in PERSON_PRONOUNS:
             found = ctx.last(sentence, lambda s: s.named is not None and s.named.kind == "person", before)
             how = f"coref:{lower}"
@@ -391,6 +397,19 @@ def _is_affiliation(doc, m: Mention) -> bool:
     prev = doc[max(m.start - 2, 0):m.start]
     return (len(nxt) == 2 and nxt[0].text == "-" and nxt[1].lower_ in AFFILIATION) or (
         len(prev) == 2 and prev[1].text == "-" and prev[0].lower_ in ("pro", "anti"))
+
+
+def _clause_subject_starts(head: Token, offset: int) -> frozenset[int]:
+    """Where the subject of a pronoun object's own clause starts: "Russia fired missiles at
+    *it*" cannot mean Russia (that would be "itself"), so coreference skips it."""
+    if head.pos_ != "PRON" or head.dep_ not in ("dobj", "pobj", "dative"):
+        return frozenset()
+    node = head.head
+    for _ in range(3):
+        if node.pos_ in ("VERB", "AUX") or node.head.i == node.i:
+            break
+        node = node.head
+    return frozenset(offset + t.idx for c in node.children if c.dep_ == "nsubj" for t in c.subtree)
 
 
 def _is_named(m: Mention) -> bool:

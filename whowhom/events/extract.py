@@ -23,6 +23,8 @@ PASS_SUBJ = {"nsubjpass", "csubjpass"}
 # Things that kill or wound without being actors: their author is the source.
 MEANS = {"bomb", "bombing", "explosion", "blast", "device", "ied", "mine", "missile", "rocket",
          "shell", "drone", "strike", "airstrike", "grenade", "mortar"}
+# Verbs of firing a weapon: in the passive, where it was fired from is its source.
+FIRED = {"fire", "launch", "shoot", "lob"}
 # Dependencies through which a verb takes its subject from the verb above it.
 CONTROL_DEPS = {"xcomp", "pcomp", "advcl", "conj"}
 # Dependencies through which modality and negation above a trigger reach it.
@@ -51,6 +53,7 @@ class Modality:
     appeal_code: str
     appeal_for: dict[str, str]
     host_guest: dict[str, str]
+    victim_words: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -130,6 +133,7 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
                              f"{spath}; {tpath}", mood, governor, tuple(options), mutual))
     out = [a for a in (_as_allegation(c, modality) for c in out) if a is not None]
+    out.extend(_victim_accusations(out, modality))
     # "X received ministers from Y": the host's act (043) is also the guests' visit (042).
     out.extend(replace(c, code=modality.host_guest[c.code], pattern=replace(c.pattern, converse=True),
                        path=f"{c.path}; the guest's side (modality.yaml host_guest)")
@@ -170,6 +174,27 @@ def _as_allegation(c: Candidate, modality: Modality) -> Candidate | None:
                                f"target-of-claimed-{lemma_of(c.trigger)}", c.target_options)
     return _rule_candidate(head, modality.allegation_code, f"modality.yaml allegation ({c.pattern.describe()})",
                            c.sources, f"doer-of-alleged-{lemma_of(c.trigger)}")
+
+
+def _victim_accusations(cands: list[Candidate], modality: Modality) -> list[Candidate]:
+    """"Israel said a mortar bomb was fired at it from Gaza": a party reporting an attack on
+    itself accuses the attacker (112), besides the attack it reports."""
+    out = []
+    for c in cands:
+        if c.code[:2] not in ("18", "19", "20") or c.mood != "asserted" or not c.sources:
+            continue
+        node = c.trigger
+        while node.dep_ == "conj" and node.head.i != node.i:
+            node = node.head
+        head = node.head
+        if node.dep_ != "ccomp" or lemma_of(head) not in modality.speech:
+            continue
+        speaker = [t for t in head.children if t.dep_ in SUBJ]
+        if speaker and any(t.lower_ in modality.victim_words or t.lemma_ == speaker[0].lemma_ for t in c.targets):
+            out.append(_rule_candidate(head, modality.allegation_code,
+                                       f"modality.yaml victim_words ({c.pattern.describe()})", c.sources,
+                                       f"doer-of-reported-{lemma_of(c.trigger)}"))
+    return out
 
 
 def _appeal_for(c: Candidate, modality: Modality) -> Candidate:
@@ -476,17 +501,27 @@ def _author_of_means(means: Token) -> Token | None:
     return None
 
 
-def weapon_of(tok: Token) -> Token | None:
-    """The weapon a violent verb names as its agent, subject or instrument: "blown up *by a
-    missile*", "killed *in a drone strike*", "*a roadside bomb* killed"."""
+def _means_lemma(tok: Token) -> str:
+    """"Rockets" at the start of a sentence is tagged a name and keeps its plural."""
+    lemma = lemma_of(tok)
+    return lemma[:-1] if lemma not in MEANS and lemma.endswith("s") and lemma[:-1] in MEANS else lemma
+
+
+def weapon_words(tok: Token) -> list[str]:
+    """The weapon a violent verb names as its agent, subject or instrument, most specific words
+    first: "blown up *by a missile*" ["missile"], "killed *by a roadside bomb*" ["roadside
+    bomb", "bomb"], "*a mortar bomb* was fired" ["mortar bomb", "bomb"]."""
     for c in tok.children:
+        found = None
         if c.dep_ == "agent" or (c.dep_ == "prep" and c.lower_ in ("in", "by", "with")):
-            for obj in c.children:
-                if obj.dep_ == "pobj" and lemma_of(obj) in MEANS:
-                    return obj
-        if c.dep_ in SUBJ and lemma_of(c) in MEANS:
-            return c
-    return None
+            found = next((o for o in c.children if o.dep_ == "pobj" and _means_lemma(o) in MEANS), None)
+        elif (c.dep_ in SUBJ or (c.dep_ in PASS_SUBJ and lemma_of(tok) in FIRED)) and _means_lemma(c) in MEANS:
+            found = c
+        if found is not None:
+            lemma = _means_lemma(found)
+            return [f"{m.lemma_.lower()} {lemma}" for m in found.children
+                    if m.dep_ in ("compound", "amod")] + [lemma]
+    return []
 
 
 def _verb_sources(tok: Token) -> tuple[list[Token], str]:
@@ -497,7 +532,7 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
                 objs = [g for g in c.children if g.dep_ == "pobj"]
                 if objs:
                     # "blown up by a missile believed to be fired by rebels": the means' author.
-                    author = _author_of_means(objs[0]) if lemma_of(objs[0]) in MEANS else None
+                    author = _author_of_means(objs[0]) if _means_lemma(objs[0]) in MEANS else None
                     if author is not None:
                         return _with_conj(author), "source=author-of-means"
                     return _with_conj(objs[0]), "source=by-agent"
@@ -517,6 +552,13 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
                     for mod in obj.children:
                         if mod.dep_ in ("amod", "compound", "poss") and mod.text[:1].isupper():
                             return [mod], "source=nationality-of-means"
+        if lemma_of(tok) in FIRED:
+            # "a mortar bomb was fired at Israel from the Gaza Strip": where it came from.
+            for c in tok.children:
+                if c.dep_ == "prep" and c.lower_ == "from":
+                    origin = [g for g in c.children if g.dep_ == "pobj"]
+                    if origin:
+                        return [origin[0]], "source=fired-from"
         return [], "source=none(passive)"
     subj = [c for c in tok.children if c.dep_ in SUBJ]
     if subj:
