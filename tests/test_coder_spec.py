@@ -225,6 +225,14 @@ def test_a_party_reporting_an_attack_on_itself_accuses_the_attacker(code):
         ("UKR", "112", "RUS"), ("RUS", "195", "UKR")}  # "it" is not Russia: that would be "itself"
 
 
+def test_a_rights_monitor_reporting_violence_accuses_its_doer(code):
+    events = code("Amnesty International said security forces killed 30 protesters in Tehran.", date="2024-01-01")
+    assert {(e.source.code, e.code) for e in events} == {("NGOAMN", "112"), ("IRNCOP", "175")}
+    # a ministry is no monitor: it reports
+    events = code("The ministry said Israeli troops attacked Hamas fighters in Gaza.", date="2024-01-01")
+    assert not any(e.code == "112" for e in events)
+
+
 def test_shots_fired_from_a_place_come_from_it(code):
     events = code("Rockets were fired at Israel from Lebanon on Sunday.", date="2024-01-01")
     assert [(e.source.code, e.code, e.target.code) for e in events] == [("LBN", "194", "ISR")]

@@ -165,7 +165,7 @@ class Coder:
             historical = (last_date is not None and s.index - last_date_at <= 3 and doc.date is not None
                           and int(last_date.value[:4]) < int(doc.date[:4]) - 1)
             for cand in w.candidates:
-                if hits is not None:
+                if hits is not None and not cand.derived:
                     entry = self.codebook.get(cand.code)
                     hits.append(TriggerHit(s.index, entry.code, entry.plover_type, cand.trigger.text,
                                            _trigger_score(cand), cand.pattern.where))
@@ -203,6 +203,8 @@ class Coder:
         date = event_date(sent, cand.trigger, doc.date, last_date, skip=set())
         when = date.value if date else doc.date
         sources = [a for t in cand.sources for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
+        if cand.source_sectors:
+            sources = [a for a in sources if a.sector in cand.source_sectors]
         targets: list[Actor] = []
         target_tokens = cand.targets
         # The words of the target as the sentence names it, before an owner stands in for it

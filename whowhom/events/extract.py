@@ -54,6 +54,7 @@ class Modality:
     appeal_for: dict[str, str]
     host_guest: dict[str, str]
     victim_words: frozenset[str]
+    monitor_sectors: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -89,6 +90,12 @@ class Candidate:
     # ("troops along the border with Armenia") gives way to the next.
     target_options: tuple[tuple[str, tuple[Token, ...]], ...] = ()
     mutual: bool = False  # talks and negotiations: both directions are coded
+    # When not empty, the event stands only for sources of these sectors (known after actors
+    # are resolved): a rights monitor's report of a killing is an accusation.
+    source_sectors: frozenset[str] = frozenset()
+    # Made from another candidate of the sentence (the guest's side of a visit, a victim's
+    # accusation): an event, but not a trigger word of its own for sentence classification.
+    derived: bool = False
 
 
 def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None = None) -> list[Candidate]:
@@ -136,7 +143,7 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
     out.extend(_victim_accusations(out, modality))
     # "X received ministers from Y": the host's act (043) is also the guests' visit (042).
     out.extend(replace(c, code=modality.host_guest[c.code], pattern=replace(c.pattern, converse=True),
-                       path=f"{c.path}; the guest's side (modality.yaml host_guest)")
+                       path=f"{c.path}; the guest's side (modality.yaml host_guest)", derived=True)
                for c in list(out) if c.code in modality.host_guest and c.mood == "asserted")
     out = [_appeal_for(c, modality) for c in out]
     out.extend(_obligations(sent, modality, {c.trigger.i for c in out}))
@@ -178,10 +185,12 @@ def _as_allegation(c: Candidate, modality: Modality) -> Candidate | None:
 
 def _victim_accusations(cands: list[Candidate], modality: Modality) -> list[Candidate]:
     """"Israel said a mortar bomb was fired at it from Gaza": a party reporting an attack on
-    itself accuses the attacker (112), besides the attack it reports."""
+    itself accuses the attacker (112), besides the attack it reports. "The Syrian Observatory
+    for Human Rights said eight people were killed in an air strike by government forces": so
+    does a rights monitor reporting violence (the sector is checked once actors are known)."""
     out = []
     for c in cands:
-        if c.code[:2] not in ("18", "19", "20") or c.mood != "asserted" or not c.sources:
+        if c.code[:2] not in ("17", "18", "19", "20") or c.mood != "asserted" or not c.sources:
             continue
         node = c.trigger
         while node.dep_ == "conj" and node.head.i != node.i:
@@ -190,10 +199,18 @@ def _victim_accusations(cands: list[Candidate], modality: Modality) -> list[Cand
         if node.dep_ != "ccomp" or lemma_of(head) not in modality.speech:
             continue
         speaker = [t for t in head.children if t.dep_ in SUBJ]
-        if speaker and any(t.lower_ in modality.victim_words or t.lemma_ == speaker[0].lemma_ for t in c.targets):
-            out.append(_rule_candidate(head, modality.allegation_code,
-                                       f"modality.yaml victim_words ({c.pattern.describe()})", c.sources,
-                                       f"doer-of-reported-{lemma_of(c.trigger)}"))
+        if not speaker:
+            continue
+        target_path = f"doer-of-reported-{lemma_of(c.trigger)}"
+        if any(t.lower_ in modality.victim_words or t.lemma_ == speaker[0].lemma_ for t in c.targets):
+            out.append(replace(_rule_candidate(head, modality.allegation_code,
+                                               f"modality.yaml victim_words ({c.pattern.describe()})",
+                                               c.sources, target_path), derived=True))
+        else:
+            out.append(replace(_rule_candidate(head, modality.allegation_code,
+                                               f"modality.yaml monitor_sectors ({c.pattern.describe()})",
+                                               c.sources, target_path),
+                               source_sectors=modality.monitor_sectors, derived=True))
     return out
 
 
