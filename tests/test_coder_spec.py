@@ -112,6 +112,11 @@ def test_refusing_to_recognise_is_a_rejection(code):
     assert e.date == "1996" and e.date_precision == "year"
 
 
+
+def test_they_after_coordinated_speakers_is_each_of_them(code):
+    events = code("Egypt and Sudan said they would sign a defence pact with Saudi Arabia.", date="2021-03-04")
+    assert {(e.source.code, e.code, e.target.code) for e in events} == {("EGY", "032", "SAU"), ("SDN", "032", "SAU")}
+
 # --- people, dates and places ---------------------------------------------------------------------
 
 WANG_MEETS_BARADAR = ("At the end of July, Chinese Foreign Minister Wang Ji met Taliban leader Mullah Abdul "

@@ -180,7 +180,14 @@ class ActorResolver:
 
     def resolve_all(self, head: Token, mentions: list[Mention], ctx: DocContext, sentence: int,
                     offset: int, date: str | None) -> list[Actor]:
-        """Like `resolve`, and "US and British activists" gives two actors, one per nationality."""
+        """Like `resolve`, and "US and British activists" gives two actors, one per nationality;
+        "Egypt and Sudan said *they* would ..." gives both speakers."""
+        speakers = _coordinated_speakers(head)
+        if speakers:
+            out = [a for t in speakers for a in self.resolve_all(t, mentions, ctx, sentence, offset, date)]
+            if len(out) > 1:
+                return [replace(a, text=head.text, start=offset + head.idx, end=offset + head.idx + len(head.text),
+                                resolved_by=f"coref:{head.lower_}") for a in out]
         actor = self.resolve(head, mentions, ctx, sentence, offset, date)
         if actor is None or actor.country is None or (actor.resolved_by or "").startswith(("dictionary", "surname", "coref")):
             return [actor] if actor else []
@@ -397,6 +404,17 @@ def _is_affiliation(doc, m: Mention) -> bool:
     prev = doc[max(m.start - 2, 0):m.start]
     return (len(nxt) == 2 and nxt[0].text == "-" and nxt[1].lower_ in AFFILIATION) or (
         len(prev) == 2 and prev[1].text == "-" and prev[0].lower_ in ("pro", "anti"))
+
+
+def _coordinated_speakers(head: Token) -> list[Token]:
+    """"Obama and Putin said *they* will attack": 'they' as the subject of a reported clause
+    whose speaker is coordinated stands for each of the speakers."""
+    if head.lower_ not in ("they", "we") or head.dep_ != "nsubj" or head.head.dep_ != "ccomp":
+        return []
+    speaker = [c for c in head.head.head.children if c.dep_ == "nsubj"]
+    if not speaker or not any(c.dep_ == "conj" for c in speaker[0].children):
+        return []
+    return [speaker[0], *[c for c in speaker[0].conjuncts if c.i > speaker[0].i]]
 
 
 def _clause_subject_starts(head: Token, offset: int) -> frozenset[int]:
