@@ -34,6 +34,13 @@ def test_reported_speech_codes_the_reported_act(code):
     assert not any(e.root_code == "01" for e in events)
 
 
+def test_a_second_passive_verb_shares_the_first_ones_subject(code):
+    events = code("Three Kenyan journalists were detained by Ugandan police and were later released "
+                  "by the Ugandan army.", date="2021-08-20")
+    assert {(e.source.code, e.code, e.target.code) for e in events} == {
+        ("UGACOP", "173", "KENMED"), ("UGAMIL", "0841", "KENMED")}
+
+
 def test_compound_actors_with_a_reciprocal_act_code_both_directions(code):
     events = code("Egypt and Sudan signed a defence agreement on Tuesday.", date="2021-03-04")
     assert {("EGY", "SDN"), ("SDN", "EGY")} <= {(e.source.code[:3], e.target.code[:3]) for e in events}

@@ -329,6 +329,10 @@ def _object_tokens(tok: Token) -> list[Token]:
     direct = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass", "attr", "oprd")]
     if direct:
         return direct
+    if tok.dep_ == "conj" and tok.pos_ == "VERB" and any(c.dep_ == "auxpass" for c in tok.children):
+        shared = [c for c in tok.head.children if c.dep_ in SUBJ | PASS_SUBJ]  # see _target_options
+        if shared:
+            return shared
     subjects = _infinitive_subjects(tok)
     if subjects:
         return subjects
@@ -651,6 +655,10 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
         if slot == "dobj":
             deps = PASS_SUBJ if passive else {"dobj"}
             heads = [c for c in tok.children if c.dep_ in deps]
+            if not heads and passive and tok.dep_ == "conj" and tok.pos_ == "VERB":
+                # "The civilians imprisoned ... were released by Putin", mis-parsed with the
+                # passive verb as a conjunct of the first: its subject is the first verb's.
+                heads = [c for c in tok.head.children if c.dep_ in SUBJ | PASS_SUBJ]
             if not heads and not passive and pattern.pos == "verb" and pattern.object:
                 heads = _infinitive_subjects(tok)
         elif slot == "iobj":
