@@ -317,3 +317,12 @@ def test_whoever_planted_the_bomb_is_the_source_of_its_killing(code):
 def test_an_appeal_takes_the_code_of_what_it_asks_for(code):
     assert [e.code for e in code("France asked Germany to help Greece.", date="2019-01-01")] == ["023"]
     assert [e.code for e in code("The EU called on Russia to release the activists.", date="2019-01-01")] == ["0253"]
+
+
+# --- the sentence-level view ---------------------------------------------------------------------
+
+def test_the_sentence_view_finds_a_trigger_even_with_one_actor(coder):
+    from whowhom.records import Document
+    doc = Document(id="t", text="Baghdad has rejected the referendum.", date="2020-01-01")
+    assert [h.code for h in coder.triggers(doc)] == ["120"]
+    assert coder.code(doc) == []  # no event: there is no one the rejection is aimed at

@@ -98,7 +98,7 @@ class Coder:
         for d, items in zip(docs, self._parsed_chunk(docs)):
             yield d, self._events_of(d, items)
 
-    def _parsed_chunk(self, docs: list[Document]) -> list[list[_SentenceWork]]:
+    def _parsed_chunk(self, docs: list[Document], any_actors: bool = False) -> list[list[_SentenceWork]]:
         work: list[list[_SentenceWork]] = []
         to_parse: list[_SentenceWork] = []
         for di, d in enumerate(docs):
@@ -106,7 +106,7 @@ class Coder:
             items = []
             for s, toks in zip(sents, self.nlp.tokenizer.pipe([s.text for s in sents])):
                 mentions = self.index.find([t.text for t in toks])
-                item = _SentenceWork(di, s, toks, mentions, self._is_candidate(toks, mentions))
+                item = _SentenceWork(di, s, toks, mentions, self._is_candidate(toks, mentions, any_actors))
                 items.append(item)
                 if item.candidate:
                     to_parse.append(item)
@@ -121,13 +121,16 @@ class Coder:
             w.candidates = find_candidates(pdoc, self.patterns, self.modality)
         return work
 
-    def _is_candidate(self, toks: Doc, mentions: list[Mention]) -> bool:
+    def _is_candidate(self, toks: Doc, mentions: list[Mention], any_actors: bool = False) -> bool:
         """Could this sentence hold an event? A trigger word and two possible actors: two
-        dictionary mentions, or one with a pronoun or another capitalised name."""
+        dictionary mentions, or one with a pronoun or another capitalised name. With
+        `any_actors`, a trigger word is enough (the sentence-level view of `triggers`)."""
         if not self.prefilter:
             return True
         if not any(self.trigger_filter.matches(t.text) for t in toks):
             return False
+        if any_actors:
+            return True
         covered = {i for m in mentions for i in range(m.start, m.end)}
         others = sum(1 for t in toks if t.i not in covered and (
             t.lower_ in _REFERRING or (t.i > 0 and t.text[:1].isupper() and t.is_alpha)))
@@ -138,12 +141,8 @@ class Coder:
         """Every trigger the patterns find, with or without resolvable actors: a sentence-level
         view of what is said (used to classify sentences by PLOVER type; not events)."""
         hits: list[TriggerHit] = []
-        self._events_of(doc, next(iter(self._prepare([doc]))), hits)
+        self._events_of(doc, self._parsed_chunk([doc], any_actors=True)[0], hits)
         return hits
-
-    def _prepare(self, docs: list[Document]) -> Iterator[list[_SentenceWork]]:
-        for _, items in zip(docs, self._parsed_chunk(docs)):
-            yield items
 
     def _events_of(self, doc: Document, items: list[_SentenceWork],
                    hits: list[TriggerHit] | None = None) -> list[Event]:
