@@ -124,6 +124,13 @@ def test_they_after_coordinated_speakers_is_each_of_them(code):
     events = code("Egypt and Sudan said they would sign a defence pact with Saudi Arabia.", date="2021-03-04")
     assert {(e.source.code, e.code, e.target.code) for e in events} == {("EGY", "032", "SAU"), ("SDN", "032", "SAU")}
 
+
+def test_failing_to_agree_is_a_rejection_and_failing_otherwise_is_no_event(code):
+    events = code("The United States and South Korea failed to reach agreement on a free-trade deal.",
+                  date="2023-05-01")
+    assert {(e.source.code, e.root_code, e.target.code) for e in events} == {("USA", "12", "KOR"), ("KOR", "12", "USA")}
+    assert code("Israel failed to stop the attack on Gaza.", date="2023-05-01") == []
+
 # --- people, dates and places ---------------------------------------------------------------------
 
 WANG_MEETS_BARADAR = ("At the end of July, Chinese Foreign Minister Wang Ji met Taliban leader Mullah Abdul "

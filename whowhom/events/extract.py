@@ -55,6 +55,8 @@ class Modality:
     host_guest: dict[str, str]
     victim_words: frozenset[str]
     monitor_sectors: frozenset[str]
+    failure: frozenset[str]
+    failure_roots: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -125,6 +127,12 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
             consumed.update(t.i for h in _object_tokens(tok) for t in [h, *_counted(h)]
                             if t.lemma_.lower() in pattern.object or t.lower_ in pattern.object)
         mood, governor = _mood(tok, modality)
+        if mood == "failed":
+            # "failed to reach agreement": a failed act of cooperation is its rejection; any
+            # other failed act ("failed to stop the attack") is not an event.
+            if pattern.code[:2] not in modality.failure_roots:
+                continue
+            mood = "refusal"
         if mood == "blocked":
             continue
         code = pattern.code
@@ -474,6 +482,8 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
                 return "blocked", None
             if lemma in m.refuse and mood == "asserted":
                 mood, governor = "refusal", node
+            elif lemma in m.failure and mood == "asserted":
+                mood, governor = "failed", node
             elif lemma in m.intent and mood == "asserted":
                 mood, governor = "intent", node
             elif lemma in m.nonfactive and node.pos_ in ("VERB", "AUX", "ADJ", "NOUN"):
