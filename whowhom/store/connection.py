@@ -273,3 +273,30 @@ def writer_session(path: str, wait: float = 0.0) -> Iterator[None]:
             pass
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, **tables) -> Iterator[None]:
+    """Arrow tables visible to SQL under these names for the length of the block."""
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        yield
+    finally:
+        for name in tables:
+            con.unregister(name)
+
+
+@contextmanager
+def temp_tables(con: duckdb.DuckDBPyConnection, *names: str) -> Iterator[None]:
+    """Temporary tables the block creates, dropped after it; quietly if the transaction has
+    already failed (its rollback drops them), so that the error that made it fail is the one
+    reported."""
+    try:
+        yield
+    finally:
+        for name in names:
+            try:
+                con.execute(f"DROP TABLE IF EXISTS {name}")
+            except duckdb.Error:
+                pass

@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 from whowhom.records import CODER_VERSION, FLAT_COLUMNS, Document, Event, flatten
 from whowhom.store import writer
 from whowhom.store.connection import (
-    read_connection, translate, write_connection, writer_session,
+    read_connection, registered, translate, write_connection, writer_session,
 )
 from whowhom.store.queries import QueryMixin, _jsonable
 from whowhom.store.errors import (
@@ -229,9 +229,8 @@ class Store(QueryMixin):
                     "created_at": _dt.datetime.now().isoformat(timespec="seconds"),
                     "dedup_window_days": str(w),
                 }
-                con.register("_meta_in", pa.table({"key": list(meta), "value": list(meta.values())}))
-                con.execute("INSERT INTO meta SELECT key, value FROM _meta_in")
-                con.unregister("_meta_in")
+                with registered(con, _meta_in=pa.table({"key": list(meta), "value": list(meta.values())})):
+                    con.execute("INSERT INTO meta SELECT key, value FROM _meta_in")
                 con.commit()
         except StoreError:
             self._remove_partial()
@@ -385,9 +384,9 @@ class Store(QueryMixin):
         if not hs:
             return set()
         with self._read() as con:
-            con.register("_h", pa.table({"h": pa.array(hs, pa.string())}))
-            rows = con.execute("SELECT DISTINCT content_hash FROM documents "
-                               "WHERE content_hash IN (SELECT h FROM _h)").fetchall()
+            with registered(con, _h=pa.table({"h": pa.array(hs, pa.string())})):
+                rows = con.execute("SELECT DISTINCT content_hash FROM documents "
+                                   "WHERE content_hash IN (SELECT h FROM _h)").fetchall()
         return {r[0] for r in rows}
 
     def stored_hashes(self) -> HashSet:
@@ -638,15 +637,12 @@ class Store(QueryMixin):
             dt = dt.append_column("ingested_at", pa.array(
                 np.full(n_docs, np.datetime64(now, "s")), pa.timestamp("s")))
             dt = dt.append_column("num_mentions", pa.array(per_doc, pa.int32()))
-            con.register("_docs_in", dt)
-            try:
+            with registered(con, _docs_in=dt):
                 con.execute("""
                     INSERT INTO documents
                     SELECT id, url, title, try_cast(pub_date AS DATE), outlet, source, content_hash,
                            coder_version, text, ingested_at, num_mentions
                     FROM _docs_in""")
-            finally:
-                con.unregister("_docs_in")
             n = writer.recluster(con, new_m, self.dedup_window_days,
                                  new_docs=dt.select(["id", "outlet", "url", "ingested_at"])) \
                 if new_m.num_rows else 0
@@ -707,10 +703,10 @@ class Store(QueryMixin):
 
     def _load_documents(self, ids: list[str]) -> list[Document]:
         with self._read() as con:
-            con.register("_ids", pa.table({"id": pa.array(ids, pa.string())}))
-            tbl = con.sql("SELECT id, text, title, strftime(pub_date, '%Y-%m-%d') AS date, url, "
-                          "source, outlet FROM documents WHERE id IN (SELECT id FROM _ids)"
-                          ).to_arrow_table()
+            with registered(con, _ids=pa.table({"id": pa.array(ids, pa.string())})):
+                tbl = con.sql("SELECT id, text, title, strftime(pub_date, '%Y-%m-%d') AS date, url, "
+                              "source, outlet FROM documents WHERE id IN (SELECT id FROM _ids)"
+                              ).to_arrow_table()
         by_id = {r["id"]: Document(**r) for r in tbl.to_pylist()}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -723,8 +719,7 @@ class Store(QueryMixin):
             renamed=np.zeros(len(ids), bool), skipped=0)
         new_m = writer.stage_mentions(mt, staged)
         with self._write() as con:
-            con.register("_rids", pa.table({"id": pa.array(ids, pa.string())}))
-            try:
+            with registered(con, _rids=pa.table({"id": pa.array(ids, pa.string())})):
                 old = con.sql("""
                     SELECT event_id, source_code, target_code, code, date, date_day
                     FROM mentions WHERE doc_id IN (SELECT id FROM _rids)""").to_arrow_table()
@@ -732,14 +727,11 @@ class Store(QueryMixin):
                 counts = pc.value_counts(new_m.column("doc_id")) if new_m.num_rows else None
                 per_doc = dict(zip(counts.field("values").to_pylist(),
                                    counts.field("counts").to_pylist())) if counts is not None else {}
-                con.register("_rcounts", pa.table({
-                    "id": pa.array(ids, pa.string()),
-                    "n": pa.array([per_doc.get(i, 0) for i in ids], pa.int32())}))
-                con.execute("UPDATE documents SET coder_version = ?, num_mentions = c.n "
-                            "FROM _rcounts c WHERE documents.id = c.id", [cv])
-                con.unregister("_rcounts")
-            finally:
-                con.unregister("_rids")
+                with registered(con, _rcounts=pa.table({
+                        "id": pa.array(ids, pa.string()),
+                        "n": pa.array([per_doc.get(i, 0) for i in ids], pa.int32())})):
+                    con.execute("UPDATE documents SET coder_version = ?, num_mentions = c.n "
+                                "FROM _rcounts c WHERE documents.id = c.id", [cv])
             n = writer.recluster(con, new_m, self.dedup_window_days,
                                  extra_keys=writer._keys_for(old) if old.num_rows else None,
                                  removed_events=old.select(["event_id"]))

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from whowhom.records import make_event_id
 from whowhom.store import dedup
+from whowhom.store.connection import registered, temp_tables
 from whowhom.store.schema import EVENT_COLUMNS, RECORD_COLUMNS
 
 _EPOCH = _dt.date(1970, 1, 1)
@@ -139,18 +140,13 @@ class StagedDocuments:
 def stage_documents(con: duckdb.DuckDBPyConnection, docs: pa.Table) -> StagedDocuments:
     hashes = docs.column("content_hash").combine_chunks()
     ids = docs.column("id").combine_chunks()
-    con.register("_stage_h", pa.table({"h": hashes}))
-    con.register("_stage_i", pa.table({"i": ids}))
-    try:
+    with registered(con, _stage_h=pa.table({"h": hashes}), _stage_i=pa.table({"i": ids})):
         stored_h = con.sql(
             "SELECT DISTINCT content_hash FROM documents "
             "WHERE content_hash IN (SELECT h FROM _stage_h)").to_arrow_table().column(0)
         used_i = con.sql(
             "SELECT DISTINCT id FROM documents WHERE id IN (SELECT i FROM _stage_i)"
         ).to_arrow_table().column(0)
-    finally:
-        con.unregister("_stage_h")
-        con.unregister("_stage_i")
     n = docs.num_rows
     # Vectorised common case: keep the first row of each hash not stored yet; if the kept ids
     # are unique and none is stored, nobody is renamed. Otherwise decide row by row (below).
@@ -377,12 +373,9 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
     keys = _keys_for(new_m)
     if extra_keys is not None and extra_keys.num_rows:
         keys = merge_keys(keys, extra_keys)
-    con.register("_keys", keys)
-    try:
+    with registered(con, _keys=keys):
         bound = _bound(keys, new_m, window)
         existing = con.sql(_EXISTING_SQL, params=[bound, int(window)]).to_arrow_table()
-    finally:
-        con.unregister("_keys")
     n_old, n_new = existing.num_rows, new_m.num_rows
     new_part = new_m.select(_CLUSTER_COLS)
     allm = pa.concat_tables([existing.drop_columns(["old_event_id"]).cast(new_part.schema),
@@ -408,13 +401,10 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
         if pc.any(changed).as_py():
             ch = pa.table({"mention_id": pc.filter(existing.column("mention_id"), changed),
                            "event_id": pc.filter(cur, changed)})
-            con.register("_changed", ch)
-            try:
+            with registered(con, _changed=ch):
                 con.execute("UPDATE mentions SET event_id = c.event_id FROM _changed c "
                             "WHERE mentions.mention_id = c.mention_id "
                             "AND mentions.date_day >= $1::DATE", [bound])  # (as `existing`)
-            finally:
-                con.unregister("_changed")
             affected.append(ch.column("event_id").combine_chunks())
             affected.append(pc.drop_null(pc.filter(old_eid, changed)))
     if removed_events is not None and removed_events.num_rows:
@@ -445,34 +435,27 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
     def insert_mentions() -> None:
         if ins is None:
             return
-        con.register("_ins", ins)
-        try:
+        with registered(con, _ins=ins):
             con.execute(f"INSERT INTO mentions ({_MENTION_COLS}) SELECT {_MENTION_COLS} FROM _ins")
-        finally:
-            con.unregister("_ins")
 
     if rebuild_all:
         con.execute("DELETE FROM events")
         con.execute("DELETE FROM actors")
         insert_mentions()
-        con.execute("CREATE TEMP TABLE _affected AS SELECT DISTINCT event_id FROM mentions")
-        try:
+        with temp_tables(con, "_affected"):
+            con.execute("CREATE TEMP TABLE _affected AS SELECT DISTINCT event_id FROM mentions")
             con.execute(EVENT_AGG_SQL, [_dt.date(1, 1, 1)])
-        finally:
-            con.execute("DROP TABLE IF EXISTS _affected")
-        con.execute("CREATE TEMP TABLE _codes AS SELECT source_code AS code FROM events "
-                    "UNION SELECT target_code FROM events")
-        try:
+        with temp_tables(con, "_codes"):
+            con.execute("CREATE TEMP TABLE _codes AS SELECT source_code AS code FROM events "
+                        "UNION SELECT target_code FROM events")
             con.execute(ACTORS_REFRESH_SQL)
-        finally:
-            con.execute("DROP TABLE IF EXISTS _codes")
         return n_new
     if n_new or affected:
         aff = pc.unique(pa.concat_arrays([a.cast(pa.string()) for a in affected])) \
             if affected else pa.array([], pa.string())
         if len(aff):
-            con.register("_affected_in", pa.table({"event_id": aff}))
-            try:
+            with registered(con, _affected_in=pa.table({"event_id": aff})), \
+                    temp_tables(con, "_aff_m", "_affected"):
                 con.execute("CREATE TEMP TABLE _affected AS SELECT event_id FROM _affected_in")
                 con.execute("DELETE FROM events WHERE event_id IN (SELECT event_id FROM _affected)")
                 # the stored mentions of the affected events (as EVENT_AGG_SQL selects them:
@@ -484,50 +467,29 @@ def recluster(con: duckdb.DuckDBPyConnection, new_m: pa.Table, window: int,
                     sub = ins.filter(pc.fill_null(pc.is_in(ins.column("event_id"), value_set=aff),
                                                   False))
                     if sub.num_rows:
-                        con.register("_aff_new", sub)
-                        try:
+                        with registered(con, _aff_new=sub):
                             con.execute(f"INSERT INTO _aff_m ({_MENTION_COLS}) SELECT {_MENTION_COLS} FROM _aff_new")
-                        finally:
-                            con.unregister("_aff_new")
                 insert_mentions()
                 con.execute(EVENT_AGG_AFFECTED_SQL)
-            finally:
-                _drop_temp(con, "_aff_m", "_affected")
-                con.unregister("_affected_in")
         else:
             insert_mentions()
         if batch_only is not None:
-            con.register("_batch_events", batch_only)
-            try:
+            with registered(con, _batch_events=batch_only):
                 cols = ", ".join(c if c != "gid" or batch_only.column("gid").null_count == 0
                                  else f"{_GID_SQL} AS gid" for c in EVENT_COLUMNS)
                 con.execute(f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
                             f"SELECT {cols} FROM _batch_events")
-            finally:
-                con.unregister("_batch_events")
         codes = pc.unique(pa.concat_arrays([keys.column("source_code").combine_chunks(),
                                             keys.column("target_code").combine_chunks()]))
-        con.register("_codes", pa.table({"code": codes}))
-        try:
+        with registered(con, _codes=pa.table({"code": codes})):
             con.execute("DELETE FROM actors WHERE code IN (SELECT code FROM _codes)")
             con.execute(ACTORS_REFRESH_SQL)
-        finally:
-            con.unregister("_codes")
     return n_new
 
 
 # The columns a batch's mention rows fill (the rest are defaults).
 _MENTION_COLS = ", ".join(["event_id", *RECORD_COLUMNS, "date_day"])
 
-
-def _drop_temp(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
-    """Drop temporary tables; quietly if the transaction already failed (its rollback drops
-    them), so that the error that made it fail is the one reported."""
-    for t in tables:
-        try:
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-        except duckdb.Error:
-            pass
 
 
 # A transaction that appends at least this many mentions skips DuckDB's merge of small row
