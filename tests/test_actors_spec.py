@@ -130,6 +130,13 @@ def test_whom_an_actor_is_for_or_against_is_not_who_it_is(coder, text, code):
     assert lookup(coder, text).code == code
 
 
+def test_a_surname_named_before_beats_a_company_of_the_same_name(coder):
+    assert lookup(coder, "Meta", date="2023-01-01").name == "Meta Platforms"
+    text = "Albanian President Ilir Meta met Greek Prime Minister Kyriakos Mitsotakis. Meta criticized Serbia."
+    events = coder.code(Document(id="m", text=text, date="2020-05-01"))
+    assert [(e.source.name, e.target.code) for e in events if e.sentence_id == 1] == [("Ilir Meta", "SRB")]
+
+
 def test_an_unknown_name_is_who_its_apposition_says(coder):
     actor = lookup(coder, "Jonas Vikstrom, Sweden's deputy foreign minister")
     assert (actor.code, actor.name) == ("SWEGOV", None)

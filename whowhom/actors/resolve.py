@@ -220,6 +220,12 @@ class ActorResolver:
                 dist = 0 if m.covers(head.i) else min(abs(head.i - m.start), abs(head.i - (m.end - 1)))
                 return (dist, 0 if e.named.kind == "person" else 1)
             m, e = min(named, key=rank)
+            if m.end - m.start == 1 and m.covers(head.i) and e.named.kind != "person":
+                # "Ilir Meta ... Meta criticized": a person this document has named is who a
+                # bare surname means, even one a company's name also matches.
+                seen = [p for p in self.kb.by_surname.get(head.lower_, []) if ctx.mentioned(p)]
+                if seen:
+                    return seen[-1], "surname"
             if m.covers(head.i) or not self._head_is_other_named(head, inside, m):
                 return e.named, "dictionary"
         # A person the dictionary knows under another spelling or by surname only.
