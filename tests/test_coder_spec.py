@@ -103,6 +103,11 @@ def test_page_clutter_is_not_coded(code):
     assert code("Share this article:\n\nLeave a Reply\n\nmost popular\n") == []
 
 
+
+def test_what_an_ultimatum_asks_for_is_not_done(code):
+    events = code("Israel gave Hamas 48 hours to release the hostages.", date="2023-11-01")
+    assert [(e.source.code, e.code, e.target.code) for e in events] == [("ISR", "139", "PSEINS")]
+
 # --- intentions and refusals ---------------------------------------------------------------------
 
 def test_agreeing_to_meet_is_an_intent_to_meet(code):
@@ -130,6 +135,11 @@ def test_failing_to_agree_is_a_rejection_and_failing_otherwise_is_no_event(code)
                   date="2023-05-01")
     assert {(e.source.code, e.root_code, e.target.code) for e in events} == {("USA", "12", "KOR"), ("KOR", "12", "USA")}
     assert code("Israel failed to stop the attack on Gaza.", date="2023-05-01") == []
+
+
+def test_a_conjoined_verb_is_a_sibling_not_a_governor(code):
+    events = code("Turkey considered and rejected the Swedish proposal.", date="2023-05-01")
+    assert [(e.source.code, e.code, e.target.code) for e in events] == [("TUR", "120", "SWE")]
 
 # --- people, dates and places ---------------------------------------------------------------------
 

@@ -454,6 +454,7 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
         node = node.head
     node = tok
     first = True
+    via = ""
     while True:
         kids = list(node.children)
         negated = any(c.dep_ == "neg" for c in kids) or any(
@@ -475,7 +476,9 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
             if c.dep_ == "mark" and c.lower_ in m.condition_marks:
                 return "blocked", None
         lemma = node.lemma_.lower()
-        if not first:
+        # A conjoined verb is a sibling, not a governor: "considered and rejected the plan",
+        # "scheduled to give a speech and meet with dissidents" (its own governor still counts).
+        if not first and via != "conj":
             own_subject = any(c.dep_ in SUBJ for c in tok.children)
             if (lemma in m.refuse or lemma in m.intent) and own_subject:
                 # "Obama wants Putin to attack": a wish about someone else's act, not an act.
@@ -495,6 +498,7 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
         # Reported speech ("X said Y attacked Z") and a clause's own time frame stop the climb
         # only for modality of the reporting verb itself, which we do not code; negation of a
         # reporting verb ("did not say that") still blocks.
+        via = node.dep_
         node = node.head
         first = False
     return mood, governor
