@@ -261,9 +261,13 @@ class Coder:
         source_words = _words(cand.sources)
         weapon = weapon_words(cand.trigger) if cand.mood == "asserted" else []
         by_weapon = self.violence.weapon_code(cand.code, weapon)
-        words = {**{id(a): source_words for a in sources}, **{id(b): target_words for b in targets}}
+
+        def words_of(a: Actor) -> frozenset[str]:  # (pairs may run either way: "clashed with")
+            return source_words if any(a is x for x in sources) else \
+                target_words if any(a is x for x in targets) else frozenset()
+
         for src, tgt in pairs:
-            src_words, tgt_words = words.get(id(src), frozenset()), words.get(id(tgt), frozenset())
+            src_words, tgt_words = words_of(src), words_of(tgt)
             src, tgt = _fill_country(src, location), _fill_country(tgt, location)
             if not (_usable(src) and (_usable(tgt) or tgt.sector)) and not (_usable(tgt) and src.sector):
                 continue

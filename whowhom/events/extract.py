@@ -579,11 +579,9 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
                     if obj.dep_ != "pobj":
                         continue
                     # "killed in a roadside bombing by Taliban insurgents": the means' author.
-                    for by in obj.children:
-                        if by.dep_ == "prep" and by.lower_ == "by":
-                            authors = [g for g in by.children if g.dep_ == "pobj"]
-                            if authors:
-                                return _with_conj(authors[0]), "source=by-agent-of-means"
+                    author = _author_of_means(obj)
+                    if author is not None:
+                        return _with_conj(author), "source=by-agent-of-means"
                     for mod in obj.children:
                         if mod.dep_ in ("amod", "compound", "poss") and mod.text[:1].isupper():
                             return [mod], "source=nationality-of-means"
@@ -598,11 +596,9 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
     subj = [c for c in tok.children if c.dep_ in SUBJ]
     if subj:
         # "a roadside bomb planted by Taliban insurgents killed ...": the means' author acts.
-        for acl in (c for c in subj[0].children if c.dep_ == "acl"):
-            for agent in (c for c in acl.children if c.dep_ == "agent"):
-                authors = [g for g in agent.children if g.dep_ == "pobj"]
-                if authors and subj[0].lemma_.lower() in MEANS:
-                    return _with_conj(authors[0]), "source=author-of-means"
+        author = _author_of_means(subj[0]) if _means_lemma(subj[0]) in MEANS else None
+        if author is not None:
+            return _with_conj(author), "source=author-of-means"
         return _with_conj(subj[0]), "source=nsubj"
     node = tok
     hops = 0
