@@ -41,6 +41,13 @@ def test_a_second_passive_verb_shares_the_first_ones_subject(code):
         ("UGACOP", "173", "KENMED"), ("UGAMIL", "0841", "KENMED")}
 
 
+def test_releasing_anyone_a_name_or_a_plural_people_word_denotes_is_a_release(code):
+    # the "@person" word class (data/word_classes.yaml): full names and plural proper nouns
+    events = code("Myanmar's junta released Australian adviser Sean Turnell on Thursday.", date="2022-11-17")
+    assert [(e.source.country, e.code, e.target.country) for e in events] == [("MMR", "0841", "AUS")]
+    assert code("Ukraine freed Kherson in November.", date="2022-11-17") == []
+
+
 def test_compound_actors_with_a_reciprocal_act_code_both_directions(code):
     events = code("Egypt and Sudan signed a defence agreement on Tuesday.", date="2021-03-04")
     assert {("EGY", "SDN"), ("SDN", "EGY")} <= {(e.source.code[:3], e.target.code[:3]) for e in events}

@@ -33,6 +33,7 @@ def test_a_phrasal_verb_is_written_whole(tmp_path):
     ('- code: "042"\n  verb: visit\n  target: [object]\n', r"#1: unknown target slot 'object'"),
     ('- code: "042"\n  verb: [visit\n', r"line \d+ is not valid YAML|is not valid YAML"),
     ('code: "042"\nverb: visit\n', r"expected a list of patterns"),
+    ('- code: "0841"\n  verb: free\n  object: ["@persons"]\n', r"#1: unknown word class '@persons'"),
 ])
 def test_a_malformed_pattern_file_is_refused_with_the_file_and_entry(tmp_path, text, message):
     path = write(tmp_path, text)

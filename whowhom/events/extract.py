@@ -65,6 +65,21 @@ def load_lemma_fixes() -> dict[str, str]:
     return {str(k).lower(): str(v).lower() for k, v in (yaml.safe_load(text) or {}).items()}
 
 
+@lru_cache(maxsize=1)
+def load_word_classes() -> dict[str, frozenset[str]]:
+    text = resources.files("whowhom.data").joinpath("word_classes.yaml").read_text(encoding="utf-8")
+    return {str(k): frozenset(str(w).lower() for w in v) for k, v in (yaml.safe_load(text) or {}).items()}
+
+
+def _is_person(tok: Token) -> bool:
+    """A person by the word ("prisoners", "a nurse"), a full name ("Jacob Zuma") or a plural
+    proper noun ("19 Christians")."""
+    if lemma_of(tok) in load_word_classes()["person"] or tok.lower_ in load_word_classes()["person"]:
+        return True
+    return tok.tag_ == "NNPS" or (tok.pos_ == "PROPN" and any(
+        c.dep_ == "compound" and c.pos_ == "PROPN" and c.text[:1].isupper() for c in tok.children))
+
+
 def lemma_of(tok: Token) -> str:
     return load_lemma_fixes().get(tok.lower_, tok.lemma_.lower())
 
@@ -414,6 +429,8 @@ def _object_lemmas(tok: Token) -> set[str]:
     out = set()
     for h in _object_tokens(tok):
         for head in [h, *_counted(h)]:
+            if _is_person(head):
+                out.add("@person")
             out.add(head.lemma_.lower())
             out.add(lemma_of(head))
             out.add(head.lower_)

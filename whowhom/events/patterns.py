@@ -108,6 +108,9 @@ def _parse(name: str, text: str, codes: set[str] | None) -> list[Pattern]:
     return out
 
 
+# Classes an `object:` list may name with "@" (data/word_classes.yaml).
+WORD_CLASSES = {"person"}
+
 PATTERN_KEYS = {"code", "verb", "noun", "object", "as", "in", "subject", "target", "reciprocal",
                 "converse", "example", "note"}
 
@@ -141,6 +144,10 @@ def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
         if not str(slot).startswith(SLOT_KINDS):
             raise PatternFileError(f"{where}: unknown target slot {slot!r}; use dobj, iobj, prep:<word>, xcomp-dobj or ccomp-subj")
     obj = item.get("object")
+    for o in _list(obj) if obj else []:
+        if str(o).startswith("@") and str(o)[1:] not in WORD_CLASSES:
+            raise PatternFileError(f"{where}: unknown word class {o!r} in 'object'; known: "
+                                   f"{', '.join('@' + c for c in sorted(WORD_CLASSES))} (word_classes.yaml)")
     as_obj = item.get("as")
     in_obj = item.get("in")
     subj = item.get("subject")
