@@ -50,3 +50,24 @@ def test_the_coder_codes_with_a_users_pattern(tmp_path):
     events = coder.code(Document(id="d", text="The Indian prime minister hobnobbed with Japanese officials.", date="2024-01-01"))
     assert [(e.source.country, e.code, e.target.country) for e in events] == [("IND", "042", "JPN")]
     assert str(path) in events[0].rule
+
+
+def test_a_violence_rule_with_an_unknown_field_is_refused_naming_the_rule():
+    from whowhom.events.violence import parse_rules
+    with pytest.raises(ValueError, match=r"my.yaml: rule 1: unknown field\(s\) sorce_sectors"):
+        parse_rules({"rules": [{"from_codes": ["190"], "to_code": "180", "sorce_sectors": ["INS"]}]}, "my.yaml")
+    with pytest.raises(ValueError, match=r"weapons: unknown field\(s\) code"):
+        parse_rules({"rules": [], "weapons": {"code": {}}}, "my.yaml")
+
+
+def test_the_shipped_violence_rules_apply_in_order():
+    from whowhom.events.violence import load_violence_rules
+    from whowhom.records import Actor
+    rules = load_violence_rules()
+    police = Actor(text="police", code="KENCOP", country="KEN", sector="COP")
+    crowd = Actor(text="protesters", code="KENCVL", country="KEN", sector="CVL")
+    assert rules.code_for("190", police, crowd, frozenset({"police"}), frozenset({"protesters"})) == ("175", "repression")
+    assert rules.code_for("190", crowd, police, frozenset({"protesters"}), frozenset({"police"})) == ("145", "riot")
+    assert rules.code_for("190", police, police) == ("190", None)
+    assert rules.weapon_code("190", ["roadside bomb", "bomb"]) == ("1833", "roadside bomb")
+    assert rules.weapon_code("0841", ["bomb"]) is None

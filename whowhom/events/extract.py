@@ -74,7 +74,8 @@ def load_word_classes() -> dict[str, frozenset[str]]:
 def _is_person(tok: Token) -> bool:
     """A person by the word ("prisoners", "a nurse"), a full name ("Jacob Zuma") or a plural
     proper noun ("19 Christians")."""
-    if lemma_of(tok) in load_word_classes()["person"] or tok.lower_ in load_word_classes()["person"]:
+    people = load_word_classes()["person"]
+    if lemma_of(tok) in people or tok.lower_ in people:
         return True
     return tok.tag_ == "NNPS" or (tok.pos_ == "PROPN" and any(
         c.dep_ == "compound" and c.pos_ == "PROPN" and c.text[:1].isupper() for c in tok.children))
@@ -224,16 +225,13 @@ def _victim_accusations(cands: list[Candidate], modality: Modality) -> list[Cand
         speaker = [t for t in head.children if t.dep_ in SUBJ]
         if not speaker:
             continue
-        target_path = f"doer-of-reported-{lemma_of(c.trigger)}"
-        if any(t.lower_ in modality.victim_words or t.lemma_ == speaker[0].lemma_ for t in c.targets):
-            out.append(replace(_rule_candidate(head, modality.allegation_code,
-                                               f"modality.yaml victim_words ({c.pattern.describe()})",
-                                               c.sources, target_path), derived=True))
-        else:
-            out.append(replace(_rule_candidate(head, modality.allegation_code,
-                                               f"modality.yaml monitor_sectors ({c.pattern.describe()})",
-                                               c.sources, target_path),
-                               source_sectors=modality.monitor_sectors, derived=True))
+        victim = any(t.lower_ in modality.victim_words or t.lemma_ == speaker[0].lemma_ for t in c.targets)
+        rule = "victim_words" if victim else "monitor_sectors"
+        accusation = _rule_candidate(head, modality.allegation_code,
+                                     f"modality.yaml {rule} ({c.pattern.describe()})", c.sources,
+                                     f"doer-of-reported-{lemma_of(c.trigger)}")
+        out.append(replace(accusation, derived=True,
+                           source_sectors=frozenset() if victim else modality.monitor_sectors))
     return out
 
 

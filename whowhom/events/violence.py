@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 import yaml
 
@@ -90,9 +89,6 @@ def parse_rules(spec: dict, where: str) -> ViolenceRules:
 
 
 @lru_cache(maxsize=1)
-def load_violence_rules(path: str | Path | None = None) -> ViolenceRules:
-    if path is None:
-        text, where = resources.files("whowhom.data").joinpath("violence.yaml").read_text(encoding="utf-8"), "violence.yaml"
-    else:
-        text, where = Path(path).read_text(encoding="utf-8"), str(path)
-    return parse_rules(yaml.safe_load(text), where)
+def load_violence_rules() -> ViolenceRules:
+    text = resources.files("whowhom.data").joinpath("violence.yaml").read_text(encoding="utf-8")
+    return parse_rules(yaml.safe_load(text), "violence.yaml")
