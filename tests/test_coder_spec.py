@@ -148,6 +148,13 @@ def test_a_conjoined_verb_is_a_sibling_not_a_governor(code):
     events = code("Turkey considered and rejected the Swedish proposal.", date="2023-05-01")
     assert [(e.source.code, e.code, e.target.code) for e in events] == [("TUR", "120", "SWE")]
 
+
+def test_an_act_in_the_present_after_before_is_scheduled_not_done(code):
+    events = code("The talks end a day before Putin travels to Beijing.", date="2024-05-15")
+    assert [(e.source.code, e.code, e.target.code) for e in events] == [("RUSGOV", "036", "CHNGOV")]
+    events = code("Blinken met Netanyahu in Jerusalem before flying to Cairo.", date="2024-05-15")
+    assert {e.code for e in events} >= {"040"} and "036" not in {e.code for e in events}
+
 # --- people, dates and places ---------------------------------------------------------------------
 
 WANG_MEETS_BARADAR = ("At the end of July, Chinese Foreign Minister Wang Ji met Taliban leader Mullah Abdul "

@@ -479,6 +479,10 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
             if first and any(c.dep_ == "aux" and c.lower_ in ("will", "would", "wo", "'ll") for c in kids):
                 return "refusal", node
             return "blocked", None
+        if first and node.tag_ in ("VBZ", "VBP") and node.dep_ in ("advcl", "relcl") and mood == "asserted" and any(
+                c.dep_ == "mark" and c.lower_ in ("before", "until") for c in kids):
+            # "... comes a day before Sarkozy heads to Beijing": scheduled, not yet done.
+            mood, governor = "intent", None
         for c in kids:
             if c.dep_ in ("aux", "auxpass"):
                 if first and c.lower_ == "would" and _reported(node, m) and mood == "asserted":
