@@ -15,7 +15,7 @@ from importlib import resources
 import yaml
 from spacy.tokens import Doc, Token
 
-from whowhom.events.patterns import Pattern, PatternSet
+from whowhom.events.patterns import Pattern, PatternSet, load_word_classes
 
 SUBJ = {"nsubj", "csubj"}
 ROOTS_OF_CONFLICT = {"10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}
@@ -63,12 +63,6 @@ class Modality:
 def load_lemma_fixes() -> dict[str, str]:
     text = resources.files("whowhom.data").joinpath("lemma_fixes.yaml").read_text(encoding="utf-8")
     return {str(k).lower(): str(v).lower() for k, v in (yaml.safe_load(text) or {}).items()}
-
-
-@lru_cache(maxsize=1)
-def load_word_classes() -> dict[str, frozenset[str]]:
-    text = resources.files("whowhom.data").joinpath("word_classes.yaml").read_text(encoding="utf-8")
-    return {str(k): frozenset(str(w).lower() for w in v) for k, v in (yaml.safe_load(text) or {}).items()}
 
 
 def _is_person(tok: Token) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -108,8 +109,12 @@ def _parse(name: str, text: str, codes: set[str] | None) -> list[Pattern]:
     return out
 
 
-# Classes an `object:` list may name with "@" (data/word_classes.yaml).
-WORD_CLASSES = {"person"}
+@lru_cache(maxsize=1)
+def load_word_classes() -> dict[str, frozenset[str]]:
+    """Classes an `object:` list may name with "@" (data/word_classes.yaml): name → words."""
+    text = resources.files("whowhom.data").joinpath("word_classes.yaml").read_text(encoding="utf-8")
+    return {str(k): frozenset(str(w).lower() for w in v) for k, v in (yaml.safe_load(text) or {}).items()}
+
 
 PATTERN_KEYS = {"code", "verb", "noun", "object", "as", "in", "subject", "target", "reciprocal",
                 "converse", "example", "note"}
@@ -145,9 +150,9 @@ def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
             raise PatternFileError(f"{where}: unknown target slot {slot!r}; use dobj, iobj, prep:<word>, xcomp-dobj or ccomp-subj")
     obj = item.get("object")
     for o in _list(obj) if obj else []:
-        if str(o).startswith("@") and str(o)[1:] not in WORD_CLASSES:
+        if str(o).startswith("@") and str(o)[1:] not in load_word_classes():
             raise PatternFileError(f"{where}: unknown word class {o!r} in 'object'; known: "
-                                   f"{', '.join('@' + c for c in sorted(WORD_CLASSES))} (word_classes.yaml)")
+                                   f"{', '.join('@' + c for c in sorted(load_word_classes()))} (word_classes.yaml)")
     as_obj = item.get("as")
     in_obj = item.get("in")
     subj = item.get("subject")
