@@ -35,7 +35,16 @@ def test_triples_match_on_source_and_target_country_and_root_code():
     assert report.metrics["root"] == {"precision": 0.333, "recall": 0.5, "f1": 0.4,
                                     "tp": 1, "fp": 2, "fn": 1}
     assert (report.metrics["full_code"]["tp"], report.metrics["full_code"]["fn"]) == (0, 2)
-    assert [e["id"] for e in report.errors] == ["2", "3"]
+    assert [e["id"] for e in report.errors] == ["1", "2", "3"]
+    assert report.errors[0]["missed"] == report.errors[0]["false_alarms"] == []
+
+
+def test_an_event_right_at_root_level_but_not_in_full_code_is_shown_with_both_codes():
+    rows = [{"id": 1, "text": "A", "events": [{"source": "CHN", "target": "AFG", "code": "040"},
+                                             {"source": "AFG", "target": "CHN", "code": "046"}]}]
+    answers = {"A": [event("CHN", "AFG", "042"), event("AFG", "CHN", "046")]}
+    (row,) = score_events(rows, coder_answering(answers)).errors
+    assert [(m["gold_code"], m["code"], m["source"]) for m in row["other_code"]] == [("040", "042", "CHN")]
 
 
 def test_each_gold_triple_is_used_once():

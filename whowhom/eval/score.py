@@ -141,11 +141,11 @@ def score_events(rows: list[dict[str, Any]], code_doc: Callable[[Document], list
             _match(curve[t], gold, [p for p in pred if p[3] >= t],
                    lambda g: (g[0], g[1], g[2][:2]), lambda p: (p[0], p[1], p[2][:2]))
         misses, alarms = _diff(gold, pred)
-        if misses or alarms:
+        other_code = _code_mismatches(gold, pred)
+        if misses or alarms or other_code:
             errors.append({"id": doc.id, "text": doc.text, "missed": misses,
-                           "false_alarms": [{"source": e.source.code, "target": e.target.code, "code": e.code,
-                                             "trigger": e.trigger.text, "rule": e.rule,
-                                             "confidence": e.confidence} for e in alarms]})
+                           "false_alarms": [_shown(e) for e in alarms],
+                           "other_code": other_code})
     metrics = {"root": root.as_dict(), "full_code": full.as_dict(),
                "precision_at_confidence": {str(t): {"precision": round(c.precision, 3),
                                                     "recall": round(c.recall, 3),
@@ -163,6 +163,31 @@ def _match(prf: PRF, gold: list, pred: list, gkey: Callable, pkey: Callable) -> 
         else:
             prf.fp += 1
     prf.fn += sum(pool.values())
+
+
+def _shown(e: Event) -> dict[str, Any]:
+    return {"source": e.source.code, "target": e.target.code, "code": e.code,
+            "trigger": e.trigger.text, "rule": e.rule, "confidence": e.confidence}
+
+
+def _code_mismatches(gold: list, pred: list) -> list[dict[str, Any]]:
+    """Events right at root level but with another full code: what the full-code score counts
+    against us and the root score does not."""
+    exact = Counter(g for g in gold)
+    rest = []
+    for p in pred:
+        if exact[p[:3]] > 0:
+            exact[p[:3]] -= 1
+        else:
+            rest.append(p)
+    out = []
+    for g, left in exact.items():
+        for _ in range(left):
+            same_root = next((p for p in rest if (p[0], p[1], p[2][:2]) == (g[0], g[1], g[2][:2])), None)
+            if same_root is not None:
+                rest.remove(same_root)
+                out.append({"gold_code": g[2], **_shown(same_root[4])})
+    return out
 
 
 def _diff(gold: list, pred: list) -> tuple[list, list]:
