@@ -1,4 +1,6 @@
 """Given this sentence on this date, these events: the coder's behaviour as a specification."""
+import pytest
+
 from conftest import roots, triples
 
 
@@ -81,6 +83,55 @@ def test_claiming_an_attack_is_aimed_at_where_it_happened_and_codes_once(code):
 def test_pressure_someone_faces_from_another_is_the_others_demand(code):
     events = code("Hungary faced criticism from Germany over the law.", date="2023-06-01")
     assert [(e.source.country, e.root_code, e.target.country) for e in events] == [("DEU", "11", "HUN")]
+
+
+def test_who_reacts_to_an_act_is_not_its_doer(code):
+    # The subject of a verb that condemns, welcomes or blames is not the agent of the act its
+    # object names: no attack by France, no arrest by the UN, no expulsion by Germany.
+    assert all(e.root_code != "19" for e in code("France condemned the attack on Afghan troops."))
+    assert all(e.root_code != "17" for e in code("The UN welcomed the arrest of the Congolese militia leader."))
+    assert roots(code("Germany criticized the expulsion of Polish diplomats.")) == {("DEU", "11", "POL")}
+    assert roots(code("Israel blamed Hamas for the attack on Sderot.")) == {("ISR", "11", "PSE")}
+
+
+def test_who_does_the_act_an_eventive_noun_names(code):
+    # ... unless the verb does its object, or the phrase is the setting of the subject's act.
+    assert roots(code("The Taliban carried out an attack on Pakistani troops.", date="2024-01-01")) \
+        == {("AFG", "19", "PAK")}
+    assert ("CHN", "04", "RUS") in roots(code("Wang Yi said after talks with Sergei Lavrov that ties were strong.",
+                                              date="2024-01-01"))
+    assert roots(code("Philippine soldiers remained on alert along the border with Malaysia.",
+                      date="2024-01-01")) <= {("PHL", "15", "MYS")}
+
+
+def test_a_release_ordered_or_announced_is_the_orderers_release(code):
+    assert triples(code("Egypt announced the release of three Libyan fishermen.", date="2024-01-01")) \
+        == {("EGY", "0841", "LBYAGR")}
+    assert roots(code("Qatar secured the release of Israeli hostages.", date="2024-01-01")) == set()  # a mediator
+
+
+def test_its_in_a_possessive_is_the_actor_named_before(code):
+    events = code("France completed its withdrawal of troops from Mali.", date="2023-01-01")
+    assert [(e.source.code, e.code, e.target.code, e.source.resolved_by) for e in events] == [
+        ("FRA", "0874", "MLI", "coref:it")]
+
+
+@pytest.mark.parametrize("charge, expected", [
+    ("of committing genocide", "1124"), ("of human rights abuses in Xinjiang", "1122"),
+    ("of spying for Moscow", "1125"), ("of aggression along the border", "1123"),
+    ("of corruption", "1121"), ("of lying", "112")])
+def test_the_charge_decides_the_kind_of_accusation(code, charge, expected):
+    events = code(f"Canada accused the Chinese government {charge}.", date="2024-01-01")
+    assert [(e.source.code, e.code, e.target.code) for e in events] == [("CAN", expected, "CHNGOV")]
+    if expected != "112":
+        assert "topics.yaml rule 'charge:" in events[0].rule
+
+
+def test_troops_sent_for_a_peacekeeping_mission_are_peacekeeping(code):
+    events = code("Ghana is sending a battalion to Lebanon for a peacekeeping mission.", date="2024-01-01")
+    assert [(e.source.code, e.code, e.target.code) for e in events] == [("GHA", "074", "LBN")]
+    assert triples(code("Ghana is sending a battalion to the border with Togo.", date="2024-01-01")) \
+        == {("GHA", "154", "TGO")}
 
 
 # --- what is not an event ------------------------------------------------------------------------
@@ -238,6 +289,11 @@ def test_militants_killing_civilians_is_unconventional_violence_not_combat(code)
     events = code("Boko Haram militants killed 30 villagers in northeast Nigeria.", date="2024-01-01")
     assert [(e.code, e.source.sector, e.target.sector) for e in events] == [("180", "INS", "CVL")]
     assert "violence.yaml" in events[0].rule
+
+
+def test_fighting_between_two_sides_is_combat_whoever_they_are(code):
+    events = code("Dozens died in fighting between Azerbaijanis and Armenians.", date="2024-01-01")
+    assert triples(events) == {("ARMCVL", "190", "AZECVL"), ("AZECVL", "190", "ARMCVL")}
 
 
 def test_protesters_who_wreck_or_fight_are_rioting(code):

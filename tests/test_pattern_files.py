@@ -71,3 +71,22 @@ def test_the_shipped_violence_rules_apply_in_order():
     assert rules.code_for("190", police, police) == ("190", None)
     assert rules.weapon_code("190", ["roadside bomb", "bomb"]) == ("1833", "roadside bomb")
     assert rules.weapon_code("0841", ["bomb"]) is None
+
+
+def test_a_topic_rule_with_an_unknown_field_or_a_bare_on_is_refused_naming_the_rule():
+    from whowhom.events.topics import parse_rules
+    rule = {"from_codes": ["112"], "to_code": "1121", "preps": ["of"], "words": ["fraud"]}
+    with pytest.raises(ValueError, match=r"my.yaml: rule 1: unknown field\(s\) word"):
+        parse_rules({"rules": [{**rule, "word": ["bribe"]}]}, "my.yaml")
+    with pytest.raises(ValueError, match=r"my.yaml: rule 1: preps must be words; quote \"on\""):
+        parse_rules({"rules": [{**rule, "preps": [True]}]}, "my.yaml")
+    with pytest.raises(ValueError, match=r"my.yaml: rule 1: words required"):
+        parse_rules({"rules": [{**rule, "words": []}]}, "my.yaml")
+
+
+def test_the_shipped_topic_rules_put_the_specific_charge_first():
+    from whowhom.events.topics import load_topic_rules
+    names = [r.name for r in load_topic_rules().rules]
+    assert names.index("charge: war crimes") < names.index("charge: crime")
+    assert all(r.to_code.startswith(tuple(c[:2] for c in r.from_codes)) or r.name == "peacekeeping"
+               for r in load_topic_rules().rules)

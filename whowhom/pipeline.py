@@ -228,6 +228,7 @@ class Coder:
                 target_words = _words(named_heads)
                 break
         pairs: list[tuple[Actor, Actor]] = []
+        both_ways = cand.mutual and not cand.pattern.converse
         if sources and targets:
             pairs = [(a, b) for a in sources for b in targets]
             if cand.pattern.converse:  # "X received weapons from Y": Y gave them to X
@@ -238,6 +239,7 @@ class Coder:
             # "Egypt and Sudan signed an agreement", "talks between X and Y": each with each.
             group = sources if len(sources) > 1 else targets if not sources else []
             pairs = [(a, b) for a in group for b in group if a is not b]
+            both_ways = True
         if not pairs and sources and (cand.code[:2] in LOCATION_TARGET_ROOTS or cand.code in LOCATION_TARGET_CODES):
             # A protest, a show of force or an attack with no named target is aimed at the
             # place it happens, as CAMEO codes it: protesters "in Beijing" protest against China.
@@ -274,7 +276,7 @@ class Coder:
             if src.code == tgt.code:
                 continue
             code, moved_by = self.violence.code_for(by_weapon[0] if by_weapon else cand.code, src, tgt,
-                                                    src_words, tgt_words)
+                                                    src_words, tgt_words, both_ways)
             if by_weapon and not moved_by:
                 moved_by = f"weapons: {by_weapon[1]}"
             entry = self.codebook.get(code)

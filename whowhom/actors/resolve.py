@@ -369,11 +369,12 @@ class ActorResolver:
         if head.pos_ == "PRON" and lower in PERSON_PRONOUNS:
             found = ctx.last(sentence, lambda s: s.named is not None and s.named.kind == "person", before)
             how = f"coref:{lower}"
-        elif head.pos_ == "PRON" and lower == "it":
-            # "Israel announced it would free prisoners": a state or a body named before.
+        elif head.pos_ == "PRON" and lower in ("it", "its"):
+            # "Israel announced it would free prisoners", "... completed its withdrawal": a state
+            # or a body named before.
             found = ctx.last(sentence, lambda s: s.named is None or s.named.kind == "organization", before)
             how = "coref:it"
-        elif head.pos_ == "PRON" and lower in GROUP_PRONOUNS:
+        elif head.pos_ == "PRON" and (lower in GROUP_PRONOUNS or lower == "their"):
             found = ctx.last(sentence, lambda s: s.plural or (s.actor.sector in GROUP_SECTORS), before)
             how = f"coref:{lower}"
         elif _is_definite(head) and head.lemma_.lower() in GROUP_NOUNS:

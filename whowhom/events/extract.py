@@ -16,6 +16,7 @@ import yaml
 from spacy.tokens import Doc, Token
 
 from whowhom.events.patterns import Pattern, PatternSet, load_word_classes
+from whowhom.events.topics import TopicRules, load_topic_rules
 
 SUBJ = {"nsubj", "csubj"}
 ROOTS_OF_CONFLICT = {"10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}
@@ -57,6 +58,9 @@ class Modality:
     monitor_sectors: frozenset[str]
     failure: frozenset[str]
     failure_roots: frozenset[str]
+    noun_agent_verbs: frozenset[str]
+    noun_agent_preps: frozenset[str]
+    noun_agent_preps_by_root: dict[str, list[str]]
 
 
 @lru_cache(maxsize=1)
@@ -110,8 +114,10 @@ class Candidate:
     derived: bool = False
 
 
-def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None = None) -> list[Candidate]:
+def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None = None,
+                    topics: TopicRules | None = None) -> list[Candidate]:
     modality = modality or load_modality()
+    topics = topics or load_topic_rules()
     if sent.text.rstrip().endswith("?"):
         return []
     out: list[Candidate] = []
@@ -145,18 +151,20 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
             mood = "refusal"
         if mood == "blocked":
             continue
-        code = pattern.code
+        # "accused X of war crimes" (1124), "sent troops on a peacekeeping mission" (074)
+        code, topic = topics.code_for(pattern.code, tok)
         if mood == "intent":
             code = _intent_code(code, governor, modality)
         elif mood == "refusal":
             code = modality.refuse_code_specific.get(code) or modality.refuse_code.get(code[:2], "120")
-        sources, spath = (_verb_sources(tok) if pattern.pos == "verb" else _noun_sources(tok))
+        sources, spath = (_verb_sources(tok) if pattern.pos == "verb" else _noun_sources(tok, code, modality))
         options = _target_options(tok, pattern, sources)
         targets, tpath = (options[0][1], f"target={options[0][0]}") if options else ((), "target=none")
         mutual = code[:2] in ("04", "19") and (lemma_of(tok) in modality.mutual or bool(
             pattern.object and pattern.object & modality.mutual & _object_lemmas(tok)))
+        path = (f"{pattern.code}->{code}: topics.yaml rule '{topic}'; " if topic else "") + f"{spath}; {tpath}"
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
-                             f"{spath}; {tpath}", mood, governor, tuple(options), mutual))
+                             path, mood, governor, tuple(options), mutual))
     out = [a for a in (_as_allegation(c, modality) for c in out) if a is not None]
     out.extend(_victim_accusations(out, modality))
     # "X received ministers from Y": the host's act (043) is also the guests' visit (042).
@@ -340,7 +348,11 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
 
 def _object_tokens(tok: Token) -> list[Token]:
     """The verb's object; the object of "to/for/on/in/against" only when there is no direct object
-    ("called *for* a ceasefire", but not "released a report *on* detainees")."""
+    ("called *for* a ceasefire", but not "released a report *on* detainees"). An eventive noun's
+    object is its "of" phrase ("the release *of* prisoners", "the deployment *of* troops")."""
+    if tok.pos_ in ("NOUN", "PROPN"):
+        return [g for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"
+                for g in c.children if g.dep_ == "pobj"]
     direct = [c for c in tok.children if c.dep_ in ("dobj", "nsubjpass", "attr", "oprd")]
     if direct:
         return direct
@@ -641,7 +653,7 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
     return [], "source=none"
 
 
-def _noun_sources(tok: Token) -> tuple[list[Token], str]:
+def _noun_sources(tok: Token, code: str, modality: Modality) -> tuple[list[Token], str]:
     for c in tok.children:
         if c.dep_ == "poss":
             return _with_conj(c), "source=possessive"
@@ -654,10 +666,13 @@ def _noun_sources(tok: Token) -> tuple[list[Token], str]:
     for c in mods:
         if c.text[:1].isupper():
             return [c], "source=modifier"
-    # "said after talks with X", "during a visit to X": the verb above the phrase acts.
+    # "said after talks with X", "carried out an attack on X": the verb above the phrase acts,
+    # when it is one that does its object (modality.yaml `noun_agent_verbs`).
     node = tok
     hops = 0
     while node.dep_ in ("pobj", "prep", "dobj", "pcomp") and hops < 4:
+        if not _passes_agent(node, code, modality):
+            break
         node = node.head
         hops += 1
         if node.pos_ in ("VERB", "AUX"):
@@ -668,6 +683,20 @@ def _noun_sources(tok: Token) -> tuple[list[Token], str]:
                 return _with_conj(subj[0]), f"source=nsubj-of-{node.lemma_}"
             break
     return [], "source=none"
+
+
+def _passes_agent(node: Token, code: str, modality: Modality) -> bool:
+    """Whether the subject above `node` is also the agent of the act named below it."""
+    if node.dep_ == "dobj":
+        verb = lemma_of(node.head)
+        return verb in modality.noun_agent_verbs or verb in modality.intent or verb in modality.refuse \
+            or verb in modality.failure
+    if node.dep_ == "prep":
+        word = node.lower_
+        if word == "of":  # "launched a wave *of* attacks"
+            return node.head.lower_ in PARTITIVE or node.head.lemma_.lower() in PARTITIVE
+        return word in modality.noun_agent_preps or word in modality.noun_agent_preps_by_root.get(code[:2], ())
+    return True
 
 
 def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[tuple[str, tuple[Token, ...]]]:

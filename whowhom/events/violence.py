@@ -12,7 +12,7 @@ from whowhom.records import Actor
 
 WEAPON_KEYS = {"from_codes", "codes"}
 RULE_KEYS = {"name", "why", "from_codes", "to_code", "source_sectors", "target_sectors",
-             "source_words", "target_words"}
+             "source_words", "target_words", "one_sided"}
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,11 @@ class ViolenceRule:
     target_sectors: frozenset[str] = frozenset()
     source_words: frozenset[str] = frozenset()
     target_words: frozenset[str] = frozenset()
+    one_sided: bool = False  # not for an act coded both ways ("fighting between X and Y")
 
     def applies(self, code: str, source: Actor, target: Actor,
-                source_words: frozenset[str], target_words: frozenset[str]) -> bool:
-        return (code in self.from_codes
+                source_words: frozenset[str], target_words: frozenset[str], mutual: bool = False) -> bool:
+        return (code in self.from_codes and not (self.one_sided and mutual)
                 and (not self.source_sectors or source.sector in self.source_sectors)
                 and (not self.target_sectors or target.sector in self.target_sectors)
                 and (not self.source_words or bool(self.source_words & source_words))
@@ -53,11 +54,12 @@ class ViolenceRules:
 
     def code_for(self, code: str, source: Actor, target: Actor,
                  source_words: frozenset[str] = frozenset(),
-                 target_words: frozenset[str] = frozenset()) -> tuple[str, str | None]:
+                 target_words: frozenset[str] = frozenset(), mutual: bool = False) -> tuple[str, str | None]:
         """(code, name of the rule that changed it) — the first rule that applies, else the
-        code unchanged and None. Words are the lower-case words of each side's phrase."""
+        code unchanged and None. Words are the lower-case words of each side's phrase; `mutual`
+        says the act is coded both ways (clashes, fighting between two sides)."""
         for rule in self.rules:
-            if rule.applies(code, source, target, source_words, target_words):
+            if rule.applies(code, source, target, source_words, target_words, mutual):
                 return rule.to_code, rule.name
         return code, None
 
@@ -77,6 +79,7 @@ def parse_rules(spec: dict, where: str) -> ViolenceRules:
         out.append(ViolenceRule(
             name=str(item.get("name") or f"rule {n}"),
             from_codes=frozenset(str(c) for c in item["from_codes"]), to_code=str(item["to_code"]),
+            one_sided=bool(item.get("one_sided", False)),
             **{k: frozenset(str(w) for w in item.get(k) or ())
                for k in ("source_sectors", "target_sectors", "source_words", "target_words")}))
     weapons = (spec or {}).get("weapons") or {}

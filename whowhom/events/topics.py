@@ -1,0 +1,80 @@
+"""What an act is about or for refines its code: the charge of an accusation (1121-1125), the
+peacekeeping purpose of a deployment (074). Rules in data/topics.yaml."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from spacy.tokens import Token
+
+RULE_KEYS = {"name", "why", "from_codes", "to_code", "preps", "words"}
+
+
+@dataclass(frozen=True)
+class TopicRule:
+    name: str
+    from_codes: frozenset[str]
+    to_code: str
+    preps: frozenset[str]
+    words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class TopicRules:
+    rules: tuple[TopicRule, ...]
+
+    def code_for(self, code: str, trigger: Token) -> tuple[str, str | None]:
+        """(code, name of the rule that changed it): the first rule for `code` one of whose words
+        is in a phrase its prepositions open on the trigger or its object; else (code, None)."""
+        for rule in self.rules:
+            if code in rule.from_codes and rule.words & _phrase_words(trigger, rule.preps):
+                return rule.to_code, rule.name
+        return code, None
+
+
+def _phrase_words(trigger: Token, preps: frozenset[str]) -> set[str]:
+    heads = [trigger, *[c for c in trigger.children if c.dep_ in ("dobj", "nsubjpass")]]
+    words: set[str] = set()
+    for head in heads:
+        for prep in head.children:
+            if prep.dep_ not in ("prep", "agent") or prep.lower_ not in preps:
+                continue
+            for t in prep.subtree:
+                if t is prep:
+                    continue
+                words.add(t.lemma_.lower())
+                words.add(t.lower_)
+                words.update(f"{m.lower_} {t.lemma_.lower()}" for m in t.children if m.dep_ in ("amod", "compound"))
+    return words
+
+
+def parse_rules(spec: dict, where: str) -> TopicRules:
+    items = (spec or {}).get("rules")
+    if not isinstance(items, list):
+        raise ValueError(f"{where}: expected a top-level 'rules:' list")
+    out = []
+    for n, item in enumerate(items, 1):
+        unknown = set(item) - RULE_KEYS
+        if unknown:
+            raise ValueError(f"{where}: rule {n}: unknown field(s) {', '.join(sorted(unknown))}; "
+                             f"allowed: {', '.join(sorted(RULE_KEYS))}")
+        missing = [k for k in ("from_codes", "to_code", "preps", "words") if not item.get(k)]
+        if missing:
+            raise ValueError(f"{where}: rule {n}: {', '.join(missing)} required")
+        if not all(isinstance(p, str) for p in item["preps"]):
+            raise ValueError(f"{where}: rule {n}: preps must be words; quote \"on\" and \"no\" "
+                             "(YAML reads them bare as true/false)")
+        out.append(TopicRule(name=str(item.get("name") or f"rule {n}"),
+                             from_codes=frozenset(str(c) for c in item["from_codes"]),
+                             to_code=str(item["to_code"]),
+                             preps=frozenset(str(p).lower() for p in item["preps"]),
+                             words=frozenset(str(w).lower() for w in item["words"])))
+    return TopicRules(tuple(out))
+
+
+@lru_cache(maxsize=1)
+def load_topic_rules() -> TopicRules:
+    text = resources.files("whowhom.data").joinpath("topics.yaml").read_text(encoding="utf-8")
+    return parse_rules(yaml.safe_load(text), "topics.yaml")
