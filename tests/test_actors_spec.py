@@ -105,6 +105,7 @@ def test_a_malformed_users_file_names_the_file_and_line(tmp_path):
     ("hundreds of teachers across Norway", "NOREDU"),                  # a place two words away
     ("a lecturer at the University of Leeds in England", "GBREDU"),    # at ... in ...: two deep
     ("Ciudad Juarez police", "MEXCOP"),                                # Juárez, without its accent
+    ("Police in the Gaza Strip", "PSECOP"),           # the sector word is not Police, a town in Poland
 ])
 def test_a_place_the_phrase_puts_the_actor_in_gives_its_country(coder, text, code):
     assert lookup(coder, text).code == code

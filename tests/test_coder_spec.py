@@ -92,12 +92,18 @@ def test_who_reacts_to_an_act_is_not_its_doer(code):
     assert all(e.root_code != "17" for e in code("The UN welcomed the arrest of the Congolese militia leader."))
     assert roots(code("Germany criticized the expulsion of Polish diplomats.")) == {("DEU", "11", "POL")}
     assert roots(code("Israel blamed Hamas for the attack on Sderot.")) == {("ISR", "11", "PSE")}
+    # ... nor is who acts on the people of someone else's act
+    assert all(e.root_code != "14" for e in code("French police arrested 20 people at a protest against the "
+                                                    "Chinese embassy in Paris.", date="2024-01-01"))
+    assert all(e.root_code != "19" for e in code("The court convicted a Russian man in the bombing of the "
+                                                    "Ukrainian embassy.", date="2024-01-01"))
 
 
 def test_who_does_the_act_an_eventive_noun_names(code):
     # ... unless the verb does its object, or the phrase is the setting of the subject's act.
     assert roots(code("The Taliban carried out an attack on Pakistani troops.", date="2024-01-01")) \
         == {("AFG", "19", "PAK")}
+    assert roots(code("Egypt took part in the attack on Libya.", date="2024-01-01")) == {("EGY", "19", "LBY")}
     assert ("CHN", "04", "RUS") in roots(code("Wang Yi said after talks with Sergei Lavrov that ties were strong.",
                                               date="2024-01-01"))
     assert roots(code("Philippine soldiers remained on alert along the border with Malaysia.",

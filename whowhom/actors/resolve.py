@@ -163,7 +163,9 @@ class ActorResolver:
             if referent is not None or sector is None:
                 return referent
         if country is None and sector is not None:
-            country = self._country_from_place([t for t in span if t.i not in affiliated])
+            # (a word read as the sector is no place: "Police" is not the town in Poland)
+            sector_words = {i for m in inside if any(e.kind == "sector" for e in m.entries) for i in range(m.start, m.end)}
+            country = self._country_from_place([t for t in span if t.i not in affiliated and t.i not in sector_words])
         if country is None:
             country = self._country_from_of(head, mentions)
         if country is None:

@@ -59,7 +59,8 @@ class Modality:
     failure: frozenset[str]
     failure_roots: frozenset[str]
     noun_agent_verbs: frozenset[str]
-    noun_agent_preps: frozenset[str]
+    noun_participation_verbs: frozenset[str]
+    noun_participation_preps: frozenset[str]
     noun_agent_preps_by_root: dict[str, list[str]]
 
 
@@ -695,7 +696,11 @@ def _passes_agent(node: Token, code: str, modality: Modality) -> bool:
         word = node.lower_
         if word == "of":  # "launched a wave *of* attacks"
             return node.head.lower_ in PARTITIVE or node.head.lemma_.lower() in PARTITIVE
-        return word in modality.noun_agent_preps or word in modality.noun_agent_preps_by_root.get(code[:2], ())
+        if word in modality.noun_agent_preps_by_root.get(code[:2], ()):
+            return True
+        verb = node.head.head if node.head.dep_ == "dobj" else node.head  # "took *part* in"
+        return word in modality.noun_participation_preps and verb.pos_ in ("VERB", "AUX") \
+            and lemma_of(verb) in modality.noun_participation_verbs
     return True
 
 
