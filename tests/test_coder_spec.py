@@ -110,6 +110,13 @@ def test_who_does_the_act_an_eventive_noun_names(code):
                       date="2024-01-01")) <= {("PHL", "15", "MYS")}
 
 
+def test_protesters_protest_against_their_own_government(code):
+    events = code("Kenyan teachers began a nationwide strike against the government.", date="2024-01-01")
+    assert triples(events) == {("KENEDU", "143", "KENGOV")}
+    # only protests: a hacker's "the government" is anyone's
+    assert all(e.target.country != "RUS" for e in code("Russian hackers attacked the government's websites."))
+
+
 def test_a_release_ordered_or_announced_is_the_orderers_release(code):
     assert triples(code("Egypt announced the release of three Libyan fishermen.", date="2024-01-01")) \
         == {("EGY", "0841", "LBYAGR")}

@@ -271,6 +271,8 @@ class Coder:
         for src, tgt in pairs:
             src_words, tgt_words = words_of(src), words_of(tgt)
             src, tgt = _fill_country(src, location), _fill_country(tgt, location)
+            if cand.code[:2] in self.modality.own_state_roots:
+                tgt = _own_state(tgt, src, self.modality.own_state_sectors)
             if not (_usable(src) and (_usable(tgt) or tgt.sector)) and not (_usable(tgt) and src.sector):
                 continue
             if src.code == tgt.code:
@@ -341,6 +343,14 @@ def _fill_country(a: Actor, location) -> Actor:
         return replace(a, country=location.country, code=f"{location.country}{a.sector}",
                        resolved_by=f"{a.resolved_by or 'sector'}+location")
     return a
+
+
+def _own_state(tgt: Actor, src: Actor, sectors: frozenset[str]) -> Actor:
+    """'Kenyan teachers struck against the government': their own government."""
+    if tgt.country is None and tgt.name is None and tgt.sector in sectors and src.country:
+        return replace(tgt, country=src.country, code=f"{src.country}{tgt.sector}",
+                       resolved_by=f"{tgt.resolved_by or 'sector'}+source's state")
+    return tgt
 
 
 def _confidence(cand: Candidate, src: Actor, tgt: Actor, s: Sentence, date: EventDate | None) -> float:
