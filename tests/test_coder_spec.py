@@ -110,6 +110,13 @@ def test_who_does_the_act_an_eventive_noun_names(code):
                       date="2024-01-01")) <= {("PHL", "15", "MYS")}
 
 
+def test_a_deployment_for_peacekeeping_is_peacekeeping_where_the_parser_puts_its_phrases(code):
+    # "to Liberia" and "on a ... mission" are parsed on "announced", not on "deployment"
+    events = code("Nigeria announced the deployment of 230 troops, including 19 officers, to Liberia "
+                  "on a peacekeeping mission.", date="2024-01-01")
+    assert [(e.source.code, e.code, e.target.code) for e in events] == [("NGA", "074", "LBR")]
+
+
 def test_protesters_protest_against_their_own_government(code):
     events = code("Kenyan teachers began a nationwide strike against the government.", date="2024-01-01")
     assert triples(events) == {("KENEDU", "143", "KENGOV")}

@@ -412,7 +412,9 @@ PARTITIVE = {"some", "all", "most", "many", "several", "dozen", "dozens", "hundr
              "truckload", "truckloads", "billion", "billions",
              # acts whose "of" names what they move: "allowed the return of inspectors"
              "return", "release", "entry", "deployment", "arrival", "passage", "transfer",
-             "third", "quarter", "fraction", "percent", "per cent"}
+             "third", "quarter", "fraction", "percent", "per cent", "%",
+             # people sent as one: "sent a team of doctors", "a unit of engineers"
+             "team", "squad", "crew"}
 
 
 # Heads that only package what their compound names: "suspended an *aid* program", "halted
@@ -740,7 +742,11 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
             # Every such preposition, the trigger's own first: "imposed sanctions on Britain
             # on Friday" has two, and the one naming a day is no target.
             word = slot[5:]
-            for prep in _preps(tok, word, deep=True, all_levels=True):
+            preps = _preps(tok, word, deep=True, all_levels=True)
+            if pattern.pos == "noun" and tok.dep_ == "dobj" and tok.head.pos_ == "VERB":
+                # "announced the deployment of troops *to Liberia*": parsed on the verb
+                preps += [p for p in _preps(tok.head, word) if p not in preps]
+            for prep in preps:
                 found = [g for g in prep.children if g.dep_ in ("pobj", "pcomp") and not _is_calendar(g)]
                 found = [h for h in found if h not in sources]
                 if found:

@@ -34,19 +34,28 @@ class TopicRules:
         return code, None
 
 
+# The trigger's own phrases and those nested in them ("sent troops to Liberia *on a peacekeeping
+# mission*"), but not its subject's ("Kenya, a member *of the human rights council*, accused ...")
+# nor its clauses.
+_PHRASE_DEPS = {"dobj", "nsubjpass", "prep", "pobj", "pcomp", "agent", "appos", "conj", "npadvmod", "dative"}
+
+
 def _phrase_words(trigger: Token, preps: frozenset[str]) -> set[str]:
-    heads = [trigger, *[c for c in trigger.children if c.dep_ in ("dobj", "nsubjpass")]]
     words: set[str] = set()
-    for head in heads:
-        for prep in head.children:
-            if prep.dep_ not in ("prep", "agent") or prep.lower_ not in preps:
-                continue
-            for t in prep.subtree:
-                if t is prep:
+    stack = [c for c in trigger.children if c.dep_ in _PHRASE_DEPS]
+    if trigger.dep_ == "dobj" and trigger.pos_ == "NOUN":
+        # "announced the deployment of troops to Liberia *on a peacekeeping mission*"
+        stack += [c for c in trigger.head.children if c.dep_ == "prep"]
+    while stack:
+        tok = stack.pop()
+        if tok.dep_ in ("prep", "agent") and tok.lower_ in preps:
+            for t in tok.subtree:
+                if t is tok:
                     continue
                 words.add(t.lemma_.lower())
                 words.add(t.lower_)
                 words.update(f"{m.lower_} {t.lemma_.lower()}" for m in t.children if m.dep_ in ("amod", "compound"))
+        stack.extend(c for c in tok.children if c.dep_ in _PHRASE_DEPS)
     return words
 
 
