@@ -188,6 +188,12 @@ def test_what_an_ultimatum_asks_for_is_not_done(code):
 
 # --- intentions and refusals ---------------------------------------------------------------------
 
+def test_a_plan_or_an_intention_is_an_intent_and_a_preparation_nothing(code):
+    assert triples(code("Germany intends to send tanks to Ukraine.", date="2023-01-10")) == {("DEU", "0332", "UKR")}
+    assert roots(code("Lula plans to visit China in March.", date="2023-01-10")) == {("BRA", "03", "CHN")}
+    assert code("The Macedonian army prepared to resume shelling Albanian positions.", date="2001-06-01") == []
+
+
 def test_agreeing_to_meet_is_an_intent_to_meet(code):
     events = code("Iran agreed to meet Saudi officials in Baghdad.", date="2021-04-01")
     assert {(e.source.country, e.code, e.target.country) for e in events} == {("IRN", "036", "SAU")}
