@@ -167,6 +167,12 @@ def test_context_naming_several_states_decides_nothing(coder):
     assert actor.country is None
 
 
+def test_a_given_name_is_not_someone_elses_surname(coder):
+    # Evans Paul was a Haitian prime minister; Paul Keating an Australian one the dictionary lacks
+    assert lookup(coder, "Former prime minister Paul Keating").country is None
+    assert lookup(coder, "Xi Jinping", "2023-01-01").code == "CHNGOV"   # surname first
+
+
 def test_an_acronym_is_not_a_surname(coder):
     # The dictionary knows a Mr Pan; "the PAN" (a party's initials) is not him.
     assert lookup(coder, "the PAN") is None

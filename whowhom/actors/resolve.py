@@ -259,6 +259,11 @@ class ActorResolver:
             if candidate_word.text.isupper() and len(candidate_word) > 1 and not head.doc.text.isupper():
                 continue  # "the PAN" is an acronym, not Mr Pan
             people = self.kb.by_surname.get(candidate_word.text.lower(), [])
+            if candidate_word is words[0] and len(words) > 1 and not country:
+                # The first of several names is a surname only in a name written surname first
+                # ("Xi Jinping"): "Paul Keating" is not Evans Paul.
+                rest = [w.lower_ for w in words[1:]]
+                people = [p for p in people if all(r in p.name.lower() for r in rest)]
             if not people:
                 continue
             # Someone already named in this document is who a bare surname means.
