@@ -6,6 +6,15 @@ from conftest import roots, triples
 
 # --- who acts on whom -------------------------------------------------------------------------
 
+@pytest.mark.parametrize("dateline", ["THE HAGUE, Netherlands -- ", "THE HAGUE: ", "THE HAGUE (Reuters) - ",
+                                      "THE HAGUE, June 3 (AP) — "])
+def test_a_wire_dateline_is_where_the_story_was_filed_not_an_actor(code, dateline):
+    events = code(dateline + "A United Nations prosecutor has charged a former Rwandan minister with contempt "
+                  "of court.", date="2019-05-01")
+    assert [(e.source.code, e.code[:2], e.target.country) for e in events] == [("IGOUNO", "17", "RWA")]
+    assert events[0].sentence.startswith("A United Nations prosecutor")
+
+
 def test_capitals_act_as_their_governments(code):
     events = code("Beijing sharply criticized Washington on Monday.", date="2021-08-20")
     assert ("CHNGOV", "USAGOV") in {(e.source.code, e.target.code) for e in events}

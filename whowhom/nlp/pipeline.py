@@ -56,6 +56,13 @@ class Sentence:
 
 
 _HEADINGLESS_END = re.compile(r"[.!?\"'”’)]\s*$")
+# A wire dateline opening a story ("MOSCOW -- ", "THE HAGUE, Netherlands -- ", "LYON: ",
+# "BEIJING (Reuters) - ", "WASHINGTON, June 3 (AP) — ", "Washington - "): where the report was
+# filed, not the subject of the first sentence, so it is a sentence of its own.
+_DATELINE = re.compile(
+    r"^(?:(?:[A-Z][A-Z.'\-]+)(?: [A-Z][A-Z.'\-]+){0,3}(?:, [A-Z][A-Za-z.]+(?: [A-Z][a-z.]+)?)?"
+    r"(?:, [A-Z][a-z]{2,}\.? \d{1,2})?(?: \([^()]{1,40}\))? ?(?:--|—|–|:| -)"
+    r"|[A-Z][a-z]+(?: [A-Z][a-z]+){0,2}(?: \([^()]{1,40}\))? (?:--|—|–|-)) +(?=[A-Z\"“])")
 
 
 def split_sentences(text: str) -> list[Sentence]:
@@ -70,6 +77,12 @@ def split_sentences(text: str) -> list[Sentence]:
             continue
         if len(block) > 100_000:  # spaCy's own limit is 1M; keep blocks small for memory
             block = block[:100_000]
+        dateline = _DATELINE.match(block)
+        if dateline and len(block) > dateline.end() + 20:
+            head = dateline.group(0).strip()
+            out.append(Sentence(index=len(out), start=start, end=start + len(head), text=head, heading=True))
+            cut = dateline.end()
+            start, block = start + cut, block[cut:]
         doc = splitter(block)
         for sent in doc.sents:
             s = sent.text.strip()
