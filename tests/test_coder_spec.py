@@ -133,6 +133,24 @@ def test_protesters_protest_against_their_own_government(code):
     assert all(e.target.country != "RUS" for e in code("Russian hackers attacked the government's websites."))
 
 
+def test_it_in_a_reported_clause_is_the_speaker(code):
+    events = code("The Israeli army said it struck Hezbollah positions in southern Lebanon.", date="2024-01-01")
+    assert [(e.source.code, e.code, e.target.code) for e in events] == [("ISRMIL", "190", "LBNINS")]
+
+
+def test_the_officials_of_two_states_are_both_parties(code):
+    assert triples(code("The armies of Sudan and Chad clashed on the border.", date="2024-01-01")) == {
+        ("SDNMIL", "190", "TCDMIL"), ("TCDMIL", "190", "SDNMIL")}
+
+
+def test_a_meeting_in_a_third_country_is_044(code):
+    events = code("The foreign ministers of India and China met in Moscow on Friday.", date="2024-01-01")
+    assert triples(events) == {("INDGOV", "044", "CHNGOV"), ("CHNGOV", "044", "INDGOV")}
+    assert "third country, RUS" in events[0].rule
+    # in one party's country it stays a meeting
+    assert {e.code for e in code("Wang Yi met Sergei Lavrov in Beijing.", date="2024-01-01")} == {"040"}
+
+
 def test_a_release_ordered_or_announced_is_the_orderers_release(code):
     assert triples(code("Egypt announced the release of three Libyan fishermen.", date="2024-01-01")) \
         == {("EGY", "0841", "LBYAGR")}

@@ -281,12 +281,17 @@ class Coder:
                                                     src_words, tgt_words, both_ways)
             if by_weapon and not moved_by:
                 moved_by = f"weapons: {by_weapon[1]}"
+            third = ""
+            if (code in self.modality.third_location and location is not None and location.country
+                    and src.country and tgt.country and location.country not in (src.country, tgt.country)):
+                code, third = self.modality.third_location[code], f"; {code}->{self.modality.third_location[code]}: " \
+                    f"met in a third country, {location.country} (modality.yaml third_location)"
             entry = self.codebook.get(code)
             confidence = _confidence(cand, src, tgt, s, date)
             rule = (f"{cand.pattern.describe()}; {cand.path}"
                     + (f"; {cand.mood} via '{cand.governor.text}'" if cand.governor is not None else
                        f"; {cand.mood}" if cand.mood != "asserted" else "")
-                    + (f"; {cand.code}->{entry.code}: violence.yaml rule '{moved_by}'" if moved_by else ""))
+                    + (f"; {cand.code}->{entry.code}: violence.yaml rule '{moved_by}'" if moved_by else "") + third)
             out.append(Event(
                 event_id=make_event_id(doc.id, s.index, trigger.start, src.code, tgt.code, entry.code),
                 doc_id=doc.id, sentence_id=s.index, sentence=s.text, source=src, target=tgt,

@@ -184,19 +184,21 @@ class ActorResolver:
                     offset: int, date: str | None) -> list[Actor]:
         """Like `resolve`, and "US and British activists" gives two actors, one per nationality;
         "Egypt and Sudan said *they* would ..." gives both speakers."""
-        speakers = _coordinated_speakers(head)
+        speakers = _coordinated_speakers(head) or _reported_speaker(head)
         if speakers:
             out = [a for t in speakers for a in self.resolve_all(t, mentions, ctx, sentence, offset, date)]
-            if len(out) > 1:
+            if len(out) > 1 or (len(speakers) == 1 and len(out) == 1):
                 return [replace(a, text=head.text, start=offset + head.idx, end=offset + head.idx + len(head.text),
                                 resolved_by=f"coref:{head.lower_}") for a in out]
         actor = self.resolve(head, mentions, ctx, sentence, offset, date)
         if actor is None or actor.country is None or (actor.resolved_by or "").startswith(("dictionary", "surname", "coref")):
             return [actor] if actor else []
         out = [actor]
-        for mod in head.children:
-            if mod.dep_ not in ("amod", "compound", "nmod"):
-                continue
+        # "US and British activists"; "the foreign ministers of India and China"
+        owners = [mod for mod in head.children if mod.dep_ in ("amod", "compound", "nmod")]
+        owners += [g for p in head.children if p.dep_ == "prep" and p.lower_ == "of"
+                   for g in p.children if g.dep_ == "pobj"]
+        for mod in owners:
             for other in mod.conjuncts:
                 for m in mentions:
                     if not m.covers(other.i):
@@ -418,6 +420,18 @@ def _is_affiliation(doc, m: Mention) -> bool:
     prev = doc[max(m.start - 2, 0):m.start]
     return (len(nxt) == 2 and nxt[0].text == "-" and nxt[1].lower_ in AFFILIATION) or (
         len(prev) == 2 and prev[1].text == "-" and prev[0].lower_ in ("pro", "anti"))
+
+
+def _reported_speaker(head: Token) -> list[Token]:
+    """"The Israeli army said *it* struck ...": 'it' as the subject of a reported clause is its
+    speaker (a singular noun; not a pronoun, which the context resolves)."""
+    if head.lower_ != "it" or head.dep_ not in ("nsubj", "nsubjpass") or head.head.dep_ != "ccomp":
+        return []
+    speaker = [c for c in head.head.head.children if c.dep_ == "nsubj"]
+    if not speaker or speaker[0].pos_ == "PRON" or speaker[0].tag_ in ("NNS", "NNPS") \
+            or any(c.dep_ == "conj" for c in speaker[0].children):
+        return []
+    return speaker[:1]
 
 
 def _coordinated_speakers(head: Token) -> list[Token]:

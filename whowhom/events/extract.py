@@ -62,6 +62,7 @@ class Modality:
     noun_participation_verbs: frozenset[str]
     noun_participation_preps: frozenset[str]
     noun_agent_preps_by_root: dict[str, list[str]]
+    third_location: dict[str, str]
     own_state_roots: frozenset[str]
     own_state_sectors: frozenset[str]
 
