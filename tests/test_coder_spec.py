@@ -133,6 +133,12 @@ def test_protesters_protest_against_their_own_government(code):
     assert all(e.target.country != "RUS" for e in code("Russian hackers attacked the government's websites."))
 
 
+def test_whose_plan_is_rejected_is_the_target(code):
+    assert triples(code("The Kremlin rejected Zelensky's peace plan.", date="2023-06-01")) == {("RUSGOV", "127", "UKRGOV")}
+    # ... but a place the thing is in is no owner: exercises in Alaska are a show of force there
+    assert triples(code("Russia is conducting military exercises in Alaska.", date="2023-06-01")) == {("RUS", "150", "USA")}
+
+
 def test_it_in_a_reported_clause_is_the_speaker(code):
     events = code("The Israeli army said it struck Hezbollah positions in southern Lebanon.", date="2024-01-01")
     assert [(e.source.code, e.code, e.target.code) for e in events] == [("ISRMIL", "190", "LBNINS")]
@@ -342,6 +348,12 @@ def test_militants_killing_civilians_is_unconventional_violence_not_combat(code)
     events = code("Boko Haram militants killed 30 villagers in northeast Nigeria.", date="2024-01-01")
     assert [(e.code, e.source.sector, e.target.sector) for e in events] == [("180", "INS", "CVL")]
     assert "violence.yaml" in events[0].rule
+
+
+def test_a_weapons_test_is_a_show_of_force_and_a_sea_is_no_state(code):
+    events = code("North Korea test-fired a ballistic missile toward Japan.", date="2024-01-01")
+    assert [(e.source.code, e.code, e.target.code) for e in events] == [("PRK", "150", "JPN")]
+    assert code("North Korea test-fired a ballistic missile into the Sea of Japan.", date="2024-01-01") == []
 
 
 def test_fighting_between_two_sides_is_combat_whoever_they_are(code):

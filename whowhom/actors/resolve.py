@@ -31,6 +31,7 @@ _PLACE_HEADS = {"capital", "city", "town", "village", "province", "region", "sta
 _DIRECTIONS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
                "outskirts"}
 PERSON_PRONOUNS = {"he", "him", "she", "her", "his"}
+WATERS = {"sea", "ocean", "gulf", "strait", "straits", "bay", "channel", "lake", "river"}
 GROUP_PRONOUNS = {"they", "them"}
 # Heads of definite descriptions that refer back to a group or to a state already named.
 GROUP_NOUNS = {"militia", "group", "movement", "militant", "insurgent", "rebel", "ruler",
@@ -91,6 +92,8 @@ class ActorResolver:
     def resolve(self, head: Token, mentions: list[Mention], ctx: DocContext, sentence: int,
                 offset: int, date: str | None) -> Actor | None:
         """The actor for the phrase headed by `head`, or None when nothing says who it is."""
+        if head.lemma_.lower() in WATERS and head.text[:1].isupper():
+            return None  # "the Sea of Japan", "the Gulf of Mexico": water, not the state it is named for
         actor = self._resolve_phrase(head, mentions, ctx, sentence, offset, date)
         if (actor is None or actor.country is None) and is_name(head):
             # "Harry Tseng, Taiwan's deputy foreign minister": a name we do not know, described

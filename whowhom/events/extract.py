@@ -63,6 +63,8 @@ class Modality:
     noun_participation_preps: frozenset[str]
     noun_agent_preps_by_root: dict[str, list[str]]
     third_location: dict[str, str]
+    weapons_test_words: frozenset[str]
+    weapons_test_code: str
     own_state_roots: frozenset[str]
     own_state_sectors: frozenset[str]
 
@@ -157,6 +159,10 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
             continue
         # "accused X of war crimes" (1124), "sent troops on a peacekeeping mission" (074)
         code, topic = topics.code_for(pattern.code, tok)
+        note = f"topics.yaml rule '{topic}'" if topic else ""
+        if code[:2] in ("18", "19", "20") and any(c.lower_ in modality.weapons_test_words and c.dep_ in (
+                "npadvmod", "compound", "amod", "advmod") for c in tok.children):
+            code, note = modality.weapons_test_code, "a weapons test (modality.yaml weapons_test_words)"
         if mood == "intent":
             code = _intent_code(code, governor, modality)
         elif mood == "refusal":
@@ -166,7 +172,7 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         targets, tpath = (options[0][1], f"target={options[0][0]}") if options else ((), "target=none")
         mutual = code[:2] in ("04", "19") and (lemma_of(tok) in modality.mutual or bool(
             pattern.object and pattern.object & modality.mutual & _object_lemmas(tok)))
-        path = (f"{pattern.code}->{code}: topics.yaml rule '{topic}'; " if topic else "") + f"{spath}; {tpath}"
+        path = (f"{pattern.code}->{code}: {note}; " if note else "") + f"{spath}; {tpath}"
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
                              path, mood, governor, tuple(options), mutual))
     out = [a for a in (_as_allegation(c, modality) for c in out) if a is not None]
@@ -345,7 +351,7 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
     # exercises *with* X" (062) against "conduct exercises *in* X" (150).
     top = [p for p in fitting if p.specificity == fitting[0].specificity]
     for p in top:
-        if _target_options(tok, p, []):
+        if any(slot != "object-owner" for slot, _ in _target_options(tok, p, [])):
             return p
     return fitting[0]
 
@@ -759,6 +765,14 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
             for h in heads:
                 targets.extend(_with_conj(h))
             options.append((slot, tuple(targets)))
+    if pattern.pos == "verb" and pattern.object and "dobj" not in pattern.target and not passive:
+        # Last, whose the thing acted on is, when its phrase says so: "rejected *Zelensky's*
+        # peace plan", "declined the *Israeli* proposal".
+        owners = [m for c in tok.children if c.dep_ == "dobj" for m in c.children
+                  if m.dep_ == "poss" or (m.dep_ in ("amod", "compound") and m.text[:1].isupper())]
+        owners = [o for o in owners if o not in sources and o.pos_ != "PRON"]
+        if owners:
+            options.append(("object-owner", tuple(owners)))
     if pattern.pos == "verb" and tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head not in sources:
         options.append(("modified-noun", (tok.head,)))  # "ten soldiers killed by a mine"
     if pattern.pos == "noun" and tok.dep_ == "pobj" and tok.head.lower_ in ("in", "by") \
