@@ -436,6 +436,12 @@ def test_a_demand_that_someone_act_is_made_of_them(code):
     assert [(e.source.code, e.code, e.target.country) for e in events] == [("IGOEU", "100", "BLR")]
 
 
+def test_a_month_is_no_place_and_a_town_has_its_other_spellings(code):
+    events = code("On March 3, Israeli troops raided the Jenin refugee camp.", date="2024-03-15")
+    assert [(e.source.code, e.target.code, e.date) for e in events] == [("ISRMIL", "PSEREF", "2024-03-03")]
+    assert events[0].location is None or events[0].location.country != "GBR"   # not March, Cambridgeshire
+
+
 def test_civilians_killed_in_a_place_are_of_that_place(code):
     # "in the south of the Gaza Strip": a direction word is a place noun; the victims without a
     # nationality take the country of where they were killed.

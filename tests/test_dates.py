@@ -20,12 +20,17 @@ PUB = "2021-08-20"  # a Friday
     ("yesterday", ("2021-08-19", "day")),
     ("last week", ("2021-08-09", "week")),
     ("in September", ("2020-09", "month")),  # a month after publication is last year's
+    ("two years ago", ("2019", "year")),          # no more precise than it says
+    ("three months ago", ("2021-05", "month")),
+    ("a week ago", ("2021-08-09", "week")),
+    ("5 days ago", ("2021-08-15", "day")),
 ])
 def test_expressions(text, expected):
     assert parse_expression(text, PUB) == expected
 
 
-@pytest.mark.parametrize("text", ["for years", "the past few days", "in the future", "decades"])
+@pytest.mark.parametrize("text", ["for years", "the past few days", "in the future", "decades",
+                                  "several years ago"])
 def test_durations_and_vague_spans_are_no_date(text):
     assert parse_expression(text, PUB) is None
 

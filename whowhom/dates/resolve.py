@@ -20,6 +20,9 @@ MONTHS = {m: i for i, m in enumerate(
      "october", "november", "december"], start=1)}
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
+NUMBERS = {w: i for i, w in enumerate(["a", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                                       "ten", "eleven", "twelve"], start=1)}
+NUMBERS.update({"an": 1, "one": 1})
 WEEKDAYS = {d: i for i, d in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday",
                                         "saturday", "sunday"])}
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
@@ -96,6 +99,21 @@ def parse_expression(text: str, pub: str | None) -> tuple[str, str] | None:
         return _d(base.year - 1)
     if t == "this year":
         return _d(base.year)
+    if m := re.fullmatch(r"(a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\s+"
+                         r"(day|week|month|year)s?\s+ago", t):
+        # "two years ago" is a year, "three weeks ago" a week: no more precise than it says
+        n = NUMBERS.get(m.group(1)) or int(m.group(1))
+        unit = m.group(2)
+        if unit == "year":
+            return _d(base.year - n)
+        if unit == "month":
+            y, mo = divmod(base.year * 12 + base.month - 1 - n, 12)
+            return _d(y, mo + 1)
+        back = base - timedelta(days=n * (7 if unit == "week" else 1))
+        if unit == "week":
+            monday = back - timedelta(days=back.weekday())
+            return f"{monday.year:04d}-{monday.month:02d}-{monday.day:02d}", "week"
+        return _d(back.year, back.month, back.day)
     if VAGUE.search(t):
         return None
     return _dateparser(t, pub)

