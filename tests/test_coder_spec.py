@@ -149,6 +149,22 @@ def test_the_officials_of_two_states_are_both_parties(code):
         ("SDNMIL", "190", "TCDMIL"), ("TCDMIL", "190", "SDNMIL")}
 
 
+def test_talks_a_third_party_hosts_are_its_mediation(code):
+    events = code("Qatar brokered negotiations between the United States and the Taliban.", date="2020-02-01")
+    assert triples(events) == {("USA", "046", "AFGINS"), ("AFGINS", "046", "USA"),
+                               ("QAT", "045", "USA"), ("QAT", "045", "AFGINS")}
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("The United States announced $500 million in military aid for Ukraine.", "0332"),
+    ("Germany pledged 200 million euros in humanitarian aid to Syria.", "0333"),
+    ("The EU provided 50 million euros in humanitarian assistance to Chad.", "073"),
+    ("Britain sent aid to Sudan.", "070"),
+])
+def test_the_kind_of_aid_decides_the_aid_code(code, sentence, expected):
+    assert [e.code for e in code(sentence, date="2024-01-01")] == [expected]
+
+
 def test_a_meeting_in_a_third_country_is_044(code):
     events = code("The foreign ministers of India and China met in Moscow on Friday.", date="2024-01-01")
     assert triples(events) == {("INDGOV", "044", "CHNGOV"), ("CHNGOV", "044", "INDGOV")}

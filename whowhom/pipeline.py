@@ -229,7 +229,15 @@ class Coder:
                 break
         pairs: list[tuple[Actor, Actor]] = []
         both_ways = cand.mutual and not cand.pattern.converse
-        if sources and targets:
+        mediators: list[Actor] = []
+        outsiders = [a for a in sources if all(a.code != t.code for t in targets)]
+        if (cand.pattern.pos == "noun" and cand.code in self.modality.mediated and "source=nsubj-of" in cand.path
+                and "target=prep:between" in cand.path and len({t.code for t in targets}) > 1 and outsiders):
+            # "Egypt hosted talks between Israel and Hamas": the two talk, the host mediates.
+            pairs = [(a, b) for a in targets for b in targets if a is not b]
+            pairs += [(m, t) for m in outsiders for t in targets]
+            mediators = outsiders
+        elif sources and targets:
             pairs = [(a, b) for a in sources for b in targets]
             if cand.pattern.converse:  # "X received weapons from Y": Y gave them to X
                 pairs = [(b, a) for a, b in pairs]
@@ -279,19 +287,22 @@ class Coder:
                 continue
             code, moved_by = self.violence.code_for(by_weapon[0] if by_weapon else cand.code, src, tgt,
                                                     src_words, tgt_words, both_ways)
+            note = ""
+            if any(src is m for m in mediators):
+                code = self.modality.mediated[cand.code]
+                note = f"; {cand.code}->{code}: a third party's talks between others (modality.yaml mediated)"
             if by_weapon and not moved_by:
                 moved_by = f"weapons: {by_weapon[1]}"
-            third = ""
             if (code in self.modality.third_location and location is not None and location.country
                     and src.country and tgt.country and location.country not in (src.country, tgt.country)):
-                code, third = self.modality.third_location[code], f"; {code}->{self.modality.third_location[code]}: " \
+                code, note = self.modality.third_location[code], f"; {code}->{self.modality.third_location[code]}: " \
                     f"met in a third country, {location.country} (modality.yaml third_location)"
             entry = self.codebook.get(code)
             confidence = _confidence(cand, src, tgt, s, date)
             rule = (f"{cand.pattern.describe()}; {cand.path}"
                     + (f"; {cand.mood} via '{cand.governor.text}'" if cand.governor is not None else
                        f"; {cand.mood}" if cand.mood != "asserted" else "")
-                    + (f"; {cand.code}->{entry.code}: violence.yaml rule '{moved_by}'" if moved_by else "") + third)
+                    + (f"; {cand.code}->{entry.code}: violence.yaml rule '{moved_by}'" if moved_by else "") + note)
             out.append(Event(
                 event_id=make_event_id(doc.id, s.index, trigger.start, src.code, tgt.code, entry.code),
                 doc_id=doc.id, sentence_id=s.index, sentence=s.text, source=src, target=tgt,

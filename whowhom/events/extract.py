@@ -63,6 +63,7 @@ class Modality:
     noun_participation_preps: frozenset[str]
     noun_agent_preps_by_root: dict[str, list[str]]
     third_location: dict[str, str]
+    mediated: dict[str, str]
     weapons_test_words: frozenset[str]
     weapons_test_code: str
     own_state_roots: frozenset[str]
@@ -424,6 +425,9 @@ PARTITIVE = {"some", "all", "most", "many", "several", "dozen", "dozens", "hundr
              "team", "squad", "crew"}
 
 
+MONEY = {"million", "millions", "billion", "billions", "trillion", "dollar", "dollars", "euro", "euros"}
+
+
 # Heads that only package what their compound names: "suspended an *aid* program", "halted
 # *arms* deliveries" have aid and arms as objects.
 CONTAINER = {"program", "programme", "package", "shipment", "delivery", "flow", "supply",
@@ -435,7 +439,9 @@ def _counted(h: Token) -> list[Token]:
     *aid* package", "a shipment *of weapons*"), else nothing."""
     out = [c for c in h.children if c.dep_ == "compound"] if h.lemma_.lower() in CONTAINER else []
     if h.lower_ in PARTITIVE or h.lemma_.lower() in PARTITIVE or h.pos_ == "NUM":
-        counted = [g for p in h.children if p.dep_ == "prep" and p.lower_ == "of"
+        # ("$500 million *in* military aid": a sum counts what it is in)
+        words = ("of", "in") if h.lower_ in MONEY or any(c.text in ("$", "€", "£") for c in h.children) else ("of",)
+        counted = [g for p in h.children if p.dep_ == "prep" and p.lower_ in words
                    for g in p.children if g.dep_ == "pobj"]
         out += counted + [x for g in counted for x in _counted(g)]  # "part of an aid program"
     return out
@@ -809,7 +815,10 @@ def _preps(tok: Token, word: str, deep: bool = False, all_levels: bool = False) 
     for c in tok.children:
         nested = []
         if c.dep_ in ("dobj", "nsubjpass", "attr"):
-            nested = [c]
+            # ... and on what the object counts or is made of: "announced $500 million *in
+            # military aid* for Ukraine"
+            nested = [c, *[g for p in c.children if p.dep_ == "prep" and p.lower_ in ("in", "of")
+                           for g in p.children if g.dep_ == "pobj"]]
         elif c.dep_ == "prep":
             nested = [g for g in c.children if g.dep_ == "pobj"]
         for n in nested:

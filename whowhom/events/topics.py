@@ -42,6 +42,11 @@ _PHRASE_DEPS = {"dobj", "nsubjpass", "prep", "pobj", "pcomp", "agent", "appos", 
 
 def _phrase_words(trigger: Token, preps: frozenset[str]) -> set[str]:
     words: set[str] = set()
+    if "object" in preps:  # the direct object's own words: "$500 million in *military aid*"
+        for obj in (c for c in trigger.children if c.dep_ == "dobj"):
+            for t in obj.subtree:
+                words.update((t.lemma_.lower(), t.lower_))
+                words.update(f"{m.lower_} {t.lemma_.lower()}" for m in t.children if m.dep_ in ("amod", "compound"))
     stack = [c for c in trigger.children if c.dep_ in _PHRASE_DEPS]
     if trigger.dep_ == "dobj" and trigger.pos_ == "NOUN":
         # "announced the deployment of troops to Liberia *on a peacekeeping mission*"
