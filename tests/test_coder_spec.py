@@ -139,6 +139,20 @@ def test_whose_plan_is_rejected_is_the_target(code):
     assert triples(code("Russia is conducting military exercises in Alaska.", date="2023-06-01")) == {("RUS", "150", "USA")}
 
 
+def test_a_name_and_a_titled_name_are_two_parties(code):
+    # parsed with "Xi" as a modifier of "Putin"
+    assert triples(code("Xi and Russian President Vladimir Putin held talks at the Kremlin.", date="2023-03-21")) \
+        == {("CHNGOV", "040", "RUSGOV"), ("RUSGOV", "040", "CHNGOV")}
+
+
+def test_the_two_leaders_are_the_two_named_before(code):
+    events = code("Xi Jinping met Vladimir Putin in Moscow. The two leaders signed a joint statement.",
+                  date="2023-03-21")
+    signed = {(e.source.code, e.target.code) for e in events if e.root_code == "05"}
+    assert signed == {("CHNGOV", "RUSGOV"), ("RUSGOV", "CHNGOV")}
+    assert all(e.source.resolved_by == "coref:the two leader" for e in events if e.root_code == "05")
+
+
 def test_it_in_a_reported_clause_is_the_speaker(code):
     events = code("The Israeli army said it struck Hezbollah positions in southern Lebanon.", date="2024-01-01")
     assert [(e.source.code, e.code, e.target.code) for e in events] == [("ISRMIL", "190", "LBNINS")]

@@ -34,6 +34,9 @@ _PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS | {"it"}
 # Words that can stand for an actor named earlier ("its neighbouring country", "the militia"):
 # enough, with one dictionary mention, for a sentence to be worth parsing.
 _REFERRING = _PRONOUNS | {"its", "their"} | STATE_NOUNS | GROUP_NOUNS | {"countries", "militants", "rebels", "rulers"}
+# "the two leaders", "both sides": two actors in one phrase
+_PAIRS = {"leaders", "sides", "countries", "nations", "governments", "presidents", "ministers", "neighbours",
+          "neighbors", "states", "parties", "delegations", "armies"}
 LOCATION_TARGET_ROOTS = {"14", "15", "18", "19", "20"}
 # Claiming responsibility for an attack with no named target: the attack's place is the target.
 LOCATION_TARGET_CODES = {"015"}
@@ -130,6 +133,8 @@ class Coder:
         if not any(self.trigger_filter.matches(t.text) for t in toks):
             return False
         if any_actors:
+            return True
+        if any(t.lower_ in _PAIRS and t.i > 0 and toks[t.i - 1].lower_ in ("two", "both") for t in toks):
             return True
         covered = {i for m in mentions for i in range(m.start, m.end)}
         others = sum(1 for t in toks if t.i not in covered and (

@@ -74,6 +74,20 @@ class DocContext:
                 return s
         return None
 
+    def last_pair(self, sentence: int, before: int | None = None) -> list[Seen]:
+        """The last two actors of different countries named before: "the two leaders"."""
+        found: list[Seen] = []
+        for s in reversed(self.seen):
+            if s.sentence < sentence - COREF_WINDOW:
+                break
+            if before is not None and s.sentence == sentence and (s.actor.start or 0) >= before:
+                continue
+            if s.actor.country and all(f.actor.country != s.actor.country for f in found):
+                found.append(s)
+                if len(found) == 2:
+                    return found[::-1]
+        return []
+
     def without(self, starts: frozenset[int]) -> "DocContext":
         """The context minus the actors mentioned at these character offsets."""
         return DocContext(self.date, [s for s in self.seen if s.actor.start not in starts])
@@ -187,6 +201,12 @@ class ActorResolver:
                     offset: int, date: str | None) -> list[Actor]:
         """Like `resolve`, and "US and British activists" gives two actors, one per nationality;
         "Egypt and Sudan said *they* would ..." gives both speakers."""
+        if _is_pair(head):
+            # "the two leaders", "both sides", "the two countries": the last two named before.
+            pair = ctx.last_pair(sentence, offset + head.left_edge.idx)
+            if pair:
+                return [self._as_referent(p, head, offset, date, f"coref:the two {head.lemma_.lower()}")
+                        for p in pair]
         speakers = _coordinated_speakers(head) or _reported_speaker(head)
         if speakers:
             out = [a for t in speakers for a in self.resolve_all(t, mentions, ctx, sentence, offset, date)]
@@ -402,14 +422,37 @@ class ActorResolver:
             how = f"coref:the {head.lemma_.lower()}"
         if found is None:
             return None
-        a = found.actor
-        if found.named is not None:
-            role = found.named.role_on(date, prefer={"country": a.country, "sector": a.sector})
-            if role is not None:
-                return Actor(text=text, code=role.actor_code, country=role.country, sector=role.sector,
-                             name=found.named.name, start=start, end=end, resolved_by=how)
-        return Actor(text=text, code=a.code, country=a.country, sector=a.sector, name=a.name,
-                     start=start, end=end, resolved_by=how)
+        return _referent(found, text, start, end, date, how)
+
+    def _as_referent(self, seen: Seen, head: Token, offset: int, date: str | None, how: str) -> Actor:
+        span = phrase_tokens(head)
+        lo, hi = min(t.i for t in span), max(t.i for t in span) + 1
+        text = head.doc[lo:hi].text
+        start = offset + head.doc[lo].idx
+        return _referent(seen, text, start, start + len(text), date, how)
+
+
+def _referent(found: Seen, text: str, start: int, end: int, date: str | None, how: str) -> Actor:
+    """The actor a referring phrase stands for: the one seen, with its role on the date."""
+    a = found.actor
+    if found.named is not None:
+        role = found.named.role_on(date, prefer={"country": a.country, "sector": a.sector})
+        if role is not None:
+            return Actor(text=text, code=role.actor_code, country=role.country, sector=role.sector,
+                         name=found.named.name, start=start, end=end, resolved_by=how)
+    return Actor(text=text, code=a.code, country=a.country, sector=a.sector, name=a.name,
+                 start=start, end=end, resolved_by=how)
+
+
+PAIR_NOUNS = {"leader", "side", "country", "nation", "government", "president", "minister", "state",
+              "neighbour", "neighbor", "party", "delegation", "army", "premier", "capital"}
+
+
+def _is_pair(head: Token) -> bool:
+    """"the two leaders", "both sides", "the two neighbours"."""
+    return head.lemma_.lower() in PAIR_NOUNS and head.tag_ == "NNS" and any(
+        (c.dep_ == "nummod" and c.lower_ == "two") or (c.dep_ in ("det", "predet") and c.lower_ == "both")
+        for c in head.children)
 
 
 AFFILIATION = {"linked", "backed", "affiliated", "aligned", "allied", "inspired", "led", "supported",

@@ -830,6 +830,11 @@ def _with_conj(tok: Token) -> list[Token]:
     """'Egypt and Sudan' → both; 'The US, Russia, and Switzerland' (parsed as an apposition
     with a conjunct) → all three."""
     out = [tok, *[c for c in tok.conjuncts if c.i > tok.i]]
+    # "Xi and Russian President Vladimir Putin", mis-parsed with "Xi" as a modifier of Putin
+    # (not "US and British activists": there the names qualify a common noun)
+    if tok.pos_ == "PROPN":
+        out[:0] = [c for c in tok.children if c.dep_ == "nmod" and c.pos_ == "PROPN" and c.i < tok.i
+                   and any(g.dep_ == "cc" and g.lower_ in ("and", "&") for g in c.children)]
     for c in tok.children:
         if c.dep_ == "appos" and c.pos_ == "PROPN" and any(g.dep_ == "conj" for g in c.children):
             out += [c, *[g for g in c.conjuncts if g.i > c.i]]
