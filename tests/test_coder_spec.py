@@ -386,6 +386,19 @@ def test_a_weapons_test_is_a_show_of_force_and_a_sea_is_no_state(code):
     assert code("North Korea test-fired a ballistic missile into the Sea of Japan.", date="2024-01-01") == []
 
 
+def test_people_in_a_state_of_a_country_are_of_that_country(code):
+    events = code("Gunmen killed 12 villagers in Zamfara state on Saturday, police said.", date="2024-01-01")
+    assert [(e.source.code, e.code, e.target.code) for e in events if e.root_code == "18"] == [
+        ("NGAUAF", "180", "NGACVL")]
+
+
+def test_a_weapon_that_hits_is_its_users_attack_and_what_follows_happens_there(code):
+    events = code("Russian air strikes hit a market in Idlib, killing 15 civilians.", date="2024-01-01")
+    assert triples(events) == {("RUS", "195", "SYR"), ("RUS", "190", "SYRCVL")}
+    killing = next(e for e in events if e.code == "190")
+    assert killing.location is not None and killing.location.name == "Idlib"
+
+
 def test_fighting_between_two_sides_is_combat_whoever_they_are(code):
     events = code("Dozens died in fighting between Azerbaijanis and Armenians.", date="2024-01-01")
     assert triples(events) == {("ARMCVL", "190", "AZECVL"), ("AZECVL", "190", "ARMCVL")}

@@ -222,8 +222,14 @@ class Coder:
                 # "condemned Israel's settlement plan": the actor behind the thing acted on.
                 owners = [o for t in heads for o in _owners(t)]
                 if owners:
+                    described = targets
                     targets = [a for t in owners for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
-                    if any(_usable(a) for a in targets):
+                    places = [a for a in targets if a.country and a.sector is None and a.name is not None]
+                    if described and places and all(a.sector and a.country is None for a in described):
+                        # "12 villagers in Zamfara state": Nigerian villagers, not the state
+                        targets = [replace(a, country=places[0].country, code=f"{places[0].country}{a.sector}",
+                                           resolved_by=f"{a.resolved_by}+place") for a in described]
+                    elif any(_usable(a) for a in targets):
                         heads = tuple(owners)
                         slot = f"{slot}>owner"
             if any(_usable(a) for a in targets):

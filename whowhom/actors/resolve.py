@@ -172,6 +172,8 @@ class ActorResolver:
                 # A city or region hit, visited or named as a party stands for its country, and
                 # so does a thing placed in one ("targets in Syria").
                 place_country = (self._country_from_place([head]) if head.text[:1].isupper() else None) \
+                    or (self._country_from_place([c for c in head.children if c.dep_ == "compound"])
+                        if head.lemma_.lower() in _PLACE_HEADS else None) \
                     or self._country_from_of(head, mentions)
                 if place_country:
                     name = self.kb.countries[place_country].name if place_country in self.kb.countries else None
@@ -384,6 +386,10 @@ class ActorResolver:
                 if obj.text[:1].isupper() and obj.pos_ == "PROPN" and not any(
                         c.dep_ == "prep" and c.lower_ == "of" for c in obj.children):
                     country = self._country_from_place([obj])
+                    if country:
+                        return country
+                if obj.lemma_.lower() in _PLACE_HEADS:  # "in Zamfara state", "in Sindh province"
+                    country = self._country_from_place([w for w in words[1:] if w.dep_ == "compound"])
                     if country:
                         return country
             frontier = [t for obj in objects for t in phrase_tokens(obj)]

@@ -102,6 +102,11 @@ class Gazetteer:
             if best is None or rank < best[0]:
                 best = (rank, place, ent)
         if best is None:
+            if trigger.dep_ == "advcl" and trigger.tag_ == "VBG" and not any(
+                    c.dep_ in ("nsubj", "nsubjpass") for c in trigger.children) and trigger.head is not trigger:
+                # "air strikes hit a market in Idlib, *killing* 15 civilians": where the act it
+                # follows from happened
+                return self.locate(sent, trigger.head, skip, offset)
             return None
         _, place, ent = best
         return Location(name=place.name, country=place.country, lat=place.lat, lon=place.lon,
