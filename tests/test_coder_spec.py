@@ -193,6 +193,14 @@ def test_a_release_ordered_or_announced_is_the_orderers_release(code):
     assert roots(code("Qatar secured the release of Israeli hostages.", date="2024-01-01")) == set()  # a mediator
 
 
+def test_the_of_phrase_of_a_visit_or_a_withdrawal_is_who_does_it(code):
+    assert triples(code("The visit of Chinese President Xi Jinping to Moscow ended on Wednesday.",
+                        date="2023-03-22")) == {("CHNGOV", "042", "RUSGOV")}
+    assert triples(code("The withdrawal of Russian troops from Kherson was completed.", date="2022-11-11")) \
+        == {("RUSMIL", "0874", "UKR")}
+    assert code("The invasion of Ukraine began in February 2022.", date="2023-01-01") == []  # the invaded
+
+
 def test_its_in_a_possessive_is_the_actor_named_before(code):
     events = code("France completed its withdrawal of troops from Mali.", date="2023-01-01")
     assert [(e.source.code, e.code, e.target.code, e.source.resolved_by) for e in events] == [

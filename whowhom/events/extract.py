@@ -59,6 +59,7 @@ class Modality:
     failure: frozenset[str]
     failure_roots: frozenset[str]
     noun_agent_verbs: frozenset[str]
+    agent_of_nouns: frozenset[str]
     noun_participation_verbs: frozenset[str]
     noun_participation_preps: frozenset[str]
     noun_agent_preps_by_root: dict[str, list[str]]
@@ -684,6 +685,11 @@ def _noun_sources(tok: Token, code: str, modality: Modality) -> tuple[list[Token
     for c in mods:
         if c.text[:1].isupper():
             return [c], "source=modifier"
+    if lemma_of(tok) in modality.agent_of_nouns:  # "the visit of Xi Jinping to Moscow"
+        for prep in _preps(tok, "of"):
+            objs = [g for g in prep.children if g.dep_ == "pobj"]
+            if objs:
+                return _with_conj(objs[0]), "source=of"
     # "said after talks with X", "carried out an attack on X": the verb above the phrase acts,
     # when it is one that does its object (modality.yaml `noun_agent_verbs`).
     node = tok
