@@ -9,6 +9,8 @@ from importlib import resources
 import yaml
 from spacy.tokens import Token
 
+from whowhom.events.rulefile import rule_items
+
 RULE_KEYS = {"name", "why", "from_codes", "to_code", "preps", "words"}
 
 
@@ -65,18 +67,8 @@ def _phrase_words(trigger: Token, preps: frozenset[str]) -> set[str]:
 
 
 def parse_rules(spec: dict, where: str) -> TopicRules:
-    items = (spec or {}).get("rules")
-    if not isinstance(items, list):
-        raise ValueError(f"{where}: expected a top-level 'rules:' list")
     out = []
-    for n, item in enumerate(items, 1):
-        unknown = set(item) - RULE_KEYS
-        if unknown:
-            raise ValueError(f"{where}: rule {n}: unknown field(s) {', '.join(sorted(unknown))}; "
-                             f"allowed: {', '.join(sorted(RULE_KEYS))}")
-        missing = [k for k in ("from_codes", "to_code", "preps", "words") if not item.get(k)]
-        if missing:
-            raise ValueError(f"{where}: rule {n}: {', '.join(missing)} required")
+    for n, item in rule_items(spec, where, RULE_KEYS, ("from_codes", "to_code", "preps", "words")):
         if not all(isinstance(p, str) for p in item["preps"]):
             raise ValueError(f"{where}: rule {n}: preps must be words; quote \"on\" and \"no\" "
                              "(YAML reads them bare as true/false)")

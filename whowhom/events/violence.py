@@ -8,6 +8,7 @@ from importlib import resources
 
 import yaml
 
+from whowhom.events.rulefile import rule_items
 from whowhom.records import Actor
 
 WEAPON_KEYS = {"from_codes", "codes"}
@@ -65,17 +66,8 @@ class ViolenceRules:
 
 
 def parse_rules(spec: dict, where: str) -> ViolenceRules:
-    items = (spec or {}).get("rules")
-    if not isinstance(items, list):
-        raise ValueError(f"{where}: expected a top-level 'rules:' list")
     out = []
-    for n, item in enumerate(items, 1):
-        unknown = set(item) - RULE_KEYS
-        if unknown:
-            raise ValueError(f"{where}: rule {n}: unknown field(s) {', '.join(sorted(unknown))}; "
-                             f"allowed: {', '.join(sorted(RULE_KEYS))}")
-        if not item.get("from_codes") or not item.get("to_code"):
-            raise ValueError(f"{where}: rule {n}: 'from_codes' and 'to_code' are required")
+    for n, item in rule_items(spec, where, RULE_KEYS, ("from_codes", "to_code")):
         out.append(ViolenceRule(
             name=str(item.get("name") or f"rule {n}"),
             from_codes=frozenset(str(c) for c in item["from_codes"]), to_code=str(item["to_code"]),
