@@ -133,6 +133,12 @@ def test_protesters_protest_against_their_own_government(code):
     assert all(e.target.country != "RUS" for e in code("Russian hackers attacked the government's websites."))
 
 
+def test_a_call_for_a_ceasefire_somewhere_is_an_appeal_to_that_country(code):
+    events = code("The African Union called for an immediate ceasefire in Sudan.", date="2024-01-01")
+    assert [(e.source.code, e.code, e.target.code) for e in events] == [("IGOAU", "0256", "SDN")]
+    assert code("The Pope called in Rome for a ceasefire.", date="2024-01-01") == []  # where he spoke
+
+
 def test_whose_plan_is_rejected_is_the_target(code):
     assert triples(code("The Kremlin rejected Zelensky's peace plan.", date="2023-06-01")) == {("RUSGOV", "127", "UKRGOV")}
     # ... but a place the thing is in is no owner: exercises in Alaska are a show of force there

@@ -757,6 +757,14 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
                     heads = [c for c in x.children if c.dep_ in ("nsubj", "nsubjpass")]
                     if heads:
                         break
+        elif slot.startswith("object-prep:"):
+            # Only on what the act is about, not on the act: "called for a ceasefire *in Sudan*"
+            # (not "called in Geneva for a ceasefire").
+            word = slot.split(":", 1)[1]
+            things = [c for c in tok.children if c.dep_ == "dobj"] + [
+                g for c in tok.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+            heads = [g for t in things for p in t.children if p.dep_ == "prep" and p.lower_ == word
+                     for g in p.children if g.dep_ == "pobj" and not _is_calendar(g)]
         elif slot.startswith("prep:"):
             # Every such preposition, the trigger's own first: "imposed sanctions on Britain
             # on Friday" has two, and the one naming a day is no target.

@@ -16,7 +16,7 @@ import yaml
 
 VERB_DEFAULT_TARGET = ("dobj",)
 NOUN_DEFAULT_TARGET = ("prep:on", "prep:against", "prep:with", "prep:to", "prep:between")
-SLOT_KINDS = ("dobj", "iobj", "prep:", "xcomp-dobj", "ccomp-subj", "victims-of-passive")
+SLOT_KINDS = ("dobj", "iobj", "prep:", "object-prep:", "xcomp-dobj", "ccomp-subj", "victims-of-passive")
 
 
 class PatternFileError(ValueError):
@@ -147,7 +147,8 @@ def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
         target = [target]
     for slot in target:
         if not str(slot).startswith(SLOT_KINDS):
-            raise PatternFileError(f"{where}: unknown target slot {slot!r}; use dobj, iobj, prep:<word>, xcomp-dobj or ccomp-subj")
+            raise PatternFileError(f"{where}: unknown target slot {slot!r}; use dobj, iobj, prep:<word>, object-prep:<word>, "
+                                    "xcomp-dobj or ccomp-subj")
     obj = item.get("object")
     for o in _list(obj) if obj else []:
         if str(o).startswith("@") and str(o)[1:] not in load_word_classes():
