@@ -65,6 +65,11 @@ def test_compound_actors_with_a_reciprocal_act_code_both_directions(code):
     assert {e.code for e in events} == {"057"}
 
 
+def test_two_states_breaking_ties_break_them_with_each_other(code):
+    assert triples(code("Morocco and Algeria severed diplomatic ties.", date="2021-08-25")) == {
+        ("MAR", "161", "DZA"), ("DZA", "161", "MAR")}
+
+
 def test_a_hosted_visit_is_coded_for_host_and_guest(code):
     events = code("Egyptian President Abdel Fattah al-Sisi received Saudi Foreign Minister "
                   "Faisal bin Farhan in Cairo on Sunday.", date="2023-06-01")
