@@ -167,6 +167,11 @@ def test_context_naming_several_states_decides_nothing(coder):
     assert actor.country is None
 
 
+def test_a_former_title_finds_who_held_it(coder):
+    # Jair Bolsonaro was president until 2023; other Bolsonaros never were
+    assert lookup(coder, "former president Bolsonaro", "2024-01-01").name == "Jair Bolsonaro"
+
+
 def test_a_given_name_is_not_someone_elses_surname(coder):
     # Evans Paul was a Haitian prime minister; Paul Keating an Australian one the dictionary lacks
     assert lookup(coder, "Former prime minister Paul Keating").country is None

@@ -498,6 +498,17 @@ def test_a_demand_that_someone_act_is_made_of_them(code):
     assert [(e.source.code, e.code, e.target.country) for e in events] == [("IGOEU", "100", "BLR")]
 
 
+def test_a_state_named_is_the_state_not_a_town_sharing_its_name(code):
+    # "Bangladesh" is also a quarter of Yerevan
+    events = code("The opposition boycotted the election in Bangladesh.", date="2024-01-07")
+    assert [(e.source.code, e.target.code, e.location.country) for e in events] == [("BGDOPP", "BGD", "BGD")]
+
+
+def test_what_a_purpose_clause_says_happens_where_the_act_does(code):
+    events = code("Thousands of farmers blocked roads in Paris to protest against EU rules.", date="2024-01-26")
+    assert ("FRAAGR", "140", "IGOEU") in triples(events)
+
+
 def test_a_month_is_no_place_and_a_town_has_its_other_spellings(code):
     events = code("On March 3, Israeli troops raided the Jenin refugee camp.", date="2024-03-15")
     assert [(e.source.code, e.target.code, e.date) for e in events] == [("ISRMIL", "PSEREF", "2024-03-03")]

@@ -305,6 +305,10 @@ class ActorResolver:
                 if country and role.country != country:
                     continue
                 title_ok = bool(role.title) and all(w in title_words for w in role.title.split())
+                if not title_ok and "former" in title_words:
+                    # "former president Bolsonaro": the title of a role that has ended
+                    title_ok = any(r.title and r.end and (date is None or r.end <= date)
+                                   and all(w in title_words for w in r.title.lower().split()) for r in p.roles)
                 fitting.append((title_ok, p))
             if country and any(ok for ok, _ in fitting):
                 return next(p for ok, p in fitting if ok), "surname+title"

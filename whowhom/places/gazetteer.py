@@ -42,12 +42,20 @@ class Gazetteer:
         self._load_cities()
         self._load_regions()
         for c in kb.countries.values():
-            self.places.setdefault(c.name.lower(), Place(c.name, c.code, c.lat, c.lon, "country"))
+            self._add_country(c.name.lower(), Place(c.name, c.code, c.lat, c.lon, "country"))
         for phrase, entries in kb.phrases.items():
             for e in entries:
                 if e.kind == "country" and e.country in kb.countries:
                     c = kb.countries[e.country]
-                    self.places.setdefault(phrase, Place(c.name, c.code, c.lat, c.lon, "country"))
+                    self._add_country(phrase, Place(c.name, c.code, c.lat, c.lon, "country"))
+
+    def _add_country(self, key: str, place: Place) -> None:
+        """A state's name is the state, not a town that shares it as another name ("Bangladesh",
+        a quarter of Yerevan; "Mexico" for Mexico City); a city of exactly that name in the
+        state itself keeps it (Djibouti, Kuwait City's own name is not "Kuwait")."""
+        old = self.places.get(key)
+        if old is None or (old.feature == "city" and (old.country != place.country or _fold(old.name).lower() != key)):
+            self.places[key] = place
 
     def _load_cities(self) -> None:
         for key, p in _cities():
@@ -102,10 +110,10 @@ class Gazetteer:
             if best is None or rank < best[0]:
                 best = (rank, place, ent)
         if best is None:
-            if trigger.dep_ == "advcl" and trigger.tag_ == "VBG" and not any(
+            if trigger.dep_ in ("advcl", "xcomp") and trigger.tag_ in ("VBG", "VB") and not any(
                     c.dep_ in ("nsubj", "nsubjpass") for c in trigger.children) and trigger.head is not trigger:
-                # "air strikes hit a market in Idlib, *killing* 15 civilians": where the act it
-                # follows from happened
+                # "air strikes hit a market in Idlib, *killing* 15 civilians", "blocked roads in
+                # Paris *to protest*": where the act it follows from happened
                 return self.locate(sent, trigger.head, skip, offset)
             return None
         _, place, ent = best
