@@ -19,8 +19,8 @@ from spacy.tokens import Doc
 
 from whowhom.actors.kb import KnowledgeBase, load_kb
 from whowhom.actors.match import Mention, MentionIndex
-from whowhom.actors.resolve import (GROUP_NOUNS, GROUP_PRONOUNS, PERSON_PRONOUNS, STATE_NOUNS, ActorResolver,
-                                    DocContext, phrase_tokens)
+from whowhom.actors.resolve import (GROUP_NOUNS, GROUP_PRONOUNS, PAIR_NOUNS, PERSON_PRONOUNS, STATE_NOUNS,
+                                    ActorResolver, DocContext, phrase_tokens)
 from whowhom.dates.resolve import EventDate, event_date, parse_expression, sentence_dates
 from whowhom.events.extract import Candidate, find_candidates, load_lemma_fixes, load_modality, weapon_words
 from whowhom.events.ontology import Codebook, default_codebook
@@ -34,9 +34,6 @@ _PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS | {"it"}
 # Words that can stand for an actor named earlier ("its neighbouring country", "the militia"):
 # enough, with one dictionary mention, for a sentence to be worth parsing.
 _REFERRING = _PRONOUNS | {"its", "their"} | STATE_NOUNS | GROUP_NOUNS | {"countries", "militants", "rebels", "rulers"}
-# "the two leaders", "both sides": two actors in one phrase
-_PAIRS = {"leaders", "sides", "countries", "nations", "governments", "presidents", "ministers", "neighbours",
-          "neighbors", "states", "parties", "delegations", "armies"}
 LOCATION_TARGET_ROOTS = {"14", "15", "18", "19", "20"}
 # Claiming responsibility for an attack with no named target: the attack's place is the target.
 LOCATION_TARGET_CODES = {"015"}
@@ -134,7 +131,7 @@ class Coder:
             return False
         if any_actors:
             return True
-        if any(t.lower_ in _PAIRS and t.i > 0 and toks[t.i - 1].lower_ in ("two", "both") for t in toks):
+        if any(t.lower_ in PAIR_NOUNS and t.i > 0 and toks[t.i - 1].lower_ in ("two", "both") for t in toks):
             return True
         covered = {i for m in mentions for i in range(m.start, m.end)}
         others = sum(1 for t in toks if t.i not in covered and (

@@ -454,13 +454,14 @@ def _referent(found: Seen, text: str, start: int, end: int, date: str | None, ho
                  start=start, end=end, resolved_by=how)
 
 
-PAIR_NOUNS = {"leader", "side", "country", "nation", "government", "president", "minister", "state",
-              "neighbour", "neighbor", "party", "delegation", "army", "premier", "capital"}
+# "the two leaders", "both sides": two actors in one phrase (plural forms, as the text has them)
+PAIR_NOUNS = {"leaders", "sides", "countries", "nations", "governments", "presidents", "ministers", "states",
+              "neighbours", "neighbors", "parties", "delegations", "armies", "premiers", "capitals"}
 
 
 def _is_pair(head: Token) -> bool:
     """"the two leaders", "both sides", "the two neighbours"."""
-    return head.lemma_.lower() in PAIR_NOUNS and head.tag_ == "NNS" and any(
+    return head.lower_ in PAIR_NOUNS and any(
         (c.dep_ == "nummod" and c.lower_ == "two") or (c.dep_ in ("det", "predet") and c.lower_ == "both")
         for c in head.children)
 

@@ -66,6 +66,7 @@ class Modality:
     third_location: dict[str, str]
     mediated: dict[str, str]
     weapons_test_words: frozenset[str]
+    weapons_test_roots: frozenset[str]
     weapons_test_code: str
     own_state_roots: frozenset[str]
     own_state_sectors: frozenset[str]
@@ -162,7 +163,7 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         # "accused X of war crimes" (1124), "sent troops on a peacekeeping mission" (074)
         code, topic = topics.code_for(pattern.code, tok)
         note = f"topics.yaml rule '{topic}'" if topic else ""
-        if code[:2] in ("18", "19", "20") and any(c.lower_ in modality.weapons_test_words and c.dep_ in (
+        if code[:2] in modality.weapons_test_roots and any(c.lower_ in modality.weapons_test_words and c.dep_ in (
                 "npadvmod", "compound", "amod", "advmod") for c in tok.children):
             code, note = modality.weapons_test_code, "a weapons test (modality.yaml weapons_test_words)"
         if mood == "intent":

@@ -147,8 +147,8 @@ def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
         target = [target]
     for slot in target:
         if not str(slot).startswith(SLOT_KINDS):
-            raise PatternFileError(f"{where}: unknown target slot {slot!r}; use dobj, iobj, prep:<word>, object-prep:<word>, "
-                                    "xcomp-dobj or ccomp-subj")
+            raise PatternFileError(f"{where}: unknown target slot {slot!r}; use dobj, iobj, prep:<word>, "
+                                   "object-prep:<word>, xcomp-dobj or ccomp-subj")
     obj = item.get("object")
     for o in _list(obj) if obj else []:
         if str(o).startswith("@") and str(o)[1:] not in load_word_classes():
