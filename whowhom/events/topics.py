@@ -1,5 +1,5 @@
 """What an act is about or for refines its code: the charge of an accusation (1121-1125), the
-peacekeeping purpose of a deployment (074). Rules in data/topics.yaml."""
+kind of aid (071-073), the peacekeeping purpose of a deployment (074). Rules in data/topics.yaml."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,8 +30,13 @@ class TopicRules:
     def code_for(self, code: str, trigger: Token) -> tuple[str, str | None]:
         """(code, name of the rule that changed it): the first rule for `code` one of whose words
         is in a phrase its prepositions open on the trigger or its object; else (code, None)."""
+        seen: dict[frozenset[str], set[str]] = {}  # the phrases' words, once per set of prepositions
         for rule in self.rules:
-            if code in rule.from_codes and rule.words & _phrase_words(trigger, rule.preps):
+            if code not in rule.from_codes:
+                continue
+            if rule.preps not in seen:
+                seen[rule.preps] = _phrase_words(trigger, rule.preps)
+            if rule.words & seen[rule.preps]:
                 return rule.to_code, rule.name
         return code, None
 
@@ -46,9 +51,7 @@ def _phrase_words(trigger: Token, preps: frozenset[str]) -> set[str]:
     words: set[str] = set()
     if "object" in preps:  # the direct object's own words: "$500 million in *military aid*"
         for obj in (c for c in trigger.children if c.dep_ == "dobj"):
-            for t in obj.subtree:
-                words.update((t.lemma_.lower(), t.lower_))
-                words.update(f"{m.lower_} {t.lemma_.lower()}" for m in t.children if m.dep_ in ("amod", "compound"))
+            _add_words(words, obj.subtree)
     stack = [c for c in trigger.children if c.dep_ in _PHRASE_DEPS]
     if trigger.dep_ == "dobj" and trigger.pos_ == "NOUN":
         # "announced the deployment of troops to Liberia *on a peacekeeping mission*"
@@ -56,14 +59,16 @@ def _phrase_words(trigger: Token, preps: frozenset[str]) -> set[str]:
     while stack:
         tok = stack.pop()
         if tok.dep_ in ("prep", "agent") and tok.lower_ in preps:
-            for t in tok.subtree:
-                if t is tok:
-                    continue
-                words.add(t.lemma_.lower())
-                words.add(t.lower_)
-                words.update(f"{m.lower_} {t.lemma_.lower()}" for m in t.children if m.dep_ in ("amod", "compound"))
+            _add_words(words, (t for t in tok.subtree if t is not tok))
         stack.extend(c for c in tok.children if c.dep_ in _PHRASE_DEPS)
     return words
+
+
+def _add_words(words: set[str], tokens) -> None:
+    """Each token's lemma and form, and "modifier head" pairs ("war crime", "military aid")."""
+    for t in tokens:
+        words.update((t.lemma_.lower(), t.lower_))
+        words.update(f"{m.lower_} {t.lemma_.lower()}" for m in t.children if m.dep_ in ("amod", "compound"))
 
 
 def parse_rules(spec: dict, where: str) -> TopicRules:
