@@ -272,6 +272,11 @@ class Coder:
             date = event_date(sent, cand.trigger, doc.date, last_date, skip=skip)
         undated = date is None and historical and _past(cand.trigger)
         location = self.gazetteer.locate(sent, cand.trigger, skip, s.start)
+        home = location.country if cand.meeting and location is not None else None
+        if home:
+            # "X met Y in X's country": Y's visit is an event too (the other half of the pair).
+            pairs += [(b, a) for a, b in pairs if a.country and b.country and a.country != b.country
+                      and home in (a.country, b.country) and not any(x is b and y is a for x, y in pairs)]
         trig = cand.trigger
         trigger = Trigger(text=trig.text, start=s.start + trig.idx, end=s.start + trig.idx + len(trig.text),
                           lemma=trig.lemma_.lower())
@@ -293,6 +298,12 @@ class Coder:
                 continue
             if src.code == tgt.code:
                 continue
+            if "target=object-owner" in cand.path and tgt.country and tgt.country == src.country:
+                continue  # "sent Israeli fighter jets": the sender's own, not the recipient
+            if cand.code in self.modality.visit_codes and not _can_visit(
+                    tgt if cand.code == self.modality.home_location.get("040") else src,
+                    sent, s.start, self.modality):
+                continue
             code, moved_by = self.violence.code_for(by_weapon[0] if by_weapon else cand.code, src, tgt,
                                                     src_words, tgt_words, both_ways)
             note = ""
@@ -305,6 +316,12 @@ class Coder:
                     and src.country and tgt.country and location.country not in (src.country, tgt.country)):
                 code, note = self.modality.third_location[code], f"; {code}->{self.modality.third_location[code]}: " \
                     f"met in a third country, {location.country} (modality.yaml third_location)"
+            elif (home and code in self.modality.home_location and src.country and tgt.country
+                  and src.country != tgt.country and home in (src.country, tgt.country)):
+                host = self.modality.home_location[code]
+                new = host if home == src.country else self.modality.host_guest[host]
+                code, note = new, f"; {code}->{new}: met in {'its own' if new == host else 'the other'} " \
+                    f"country, {home} (modality.yaml home_location)"
             entry = self.codebook.get(code)
             confidence = _confidence(cand, src, tgt, s, date)
             rule = (f"{cand.pattern.describe()}; {cand.path}"
@@ -343,6 +360,15 @@ def _owners(tok) -> list:
                     out.append(obj)
                     out.extend(c for c in obj.conjuncts if c.i > obj.i)
     return out
+
+
+def _can_visit(visitor: Actor, sent: Doc, offset: int, modality) -> bool:
+    """A visitor is a state, a body or a person, not "migrants" or "a cargo plane"."""
+    if visitor.sector in modality.not_visitor_sectors:
+        return False
+    inside = [t for t in sent if visitor.start <= offset + t.idx < visitor.end]
+    heads = [t for t in inside if not (t.head in inside and t.head is not t)]
+    return not any(t.lemma_.lower() in modality.not_visitors or t.lower_ in modality.not_visitors for t in heads)
 
 
 def _words(heads) -> frozenset[str]:

@@ -480,15 +480,31 @@ def _is_affiliation(doc, m: Mention) -> bool:
 
 
 def _reported_speaker(head: Token) -> list[Token]:
-    """"The Israeli army said *it* struck ...": 'it' as the subject of a reported clause is its
-    speaker (a singular noun; not a pronoun, which the context resolves)."""
-    if head.lower_ != "it" or head.dep_ not in ("nsubj", "nsubjpass") or head.head.dep_ != "ccomp":
+    """"The Israeli army said *it* struck ...", "The US military sent troops after *it* pulled
+    out ...": 'it' as the subject of a reported or adverbial clause is the subject of the clause
+    above (a singular noun; not a pronoun, which the context resolves). "... withdrew *its*
+    soldiers": 'its' is its own clause's subject, when that is a singular noun or such an 'it'."""
+    if head.lower_ == "its" and head.dep_ == "poss":
+        verb = head.head
+        while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+            verb = verb.head
+        subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if not subject or subject[0] is head:
+            return []
+        if subject[0].lower_ == "it":
+            return _reported_speaker(subject[0])
+        return [] if _not_one(subject[0]) else subject[:1]
+    if head.lower_ != "it" or head.dep_ not in ("nsubj", "nsubjpass") or head.head.dep_ not in ("ccomp", "advcl"):
         return []
     speaker = [c for c in head.head.head.children if c.dep_ == "nsubj"]
-    if not speaker or speaker[0].pos_ == "PRON" or speaker[0].tag_ in ("NNS", "NNPS") \
-            or any(c.dep_ == "conj" for c in speaker[0].children):
+    if not speaker or _not_one(speaker[0]):
         return []
     return speaker[:1]
+
+
+def _not_one(tok: Token) -> bool:
+    """Not a single named or described actor: a pronoun, a plural, or coordinated names."""
+    return tok.pos_ == "PRON" or tok.tag_ in ("NNS", "NNPS") or any(c.dep_ == "conj" for c in tok.children)
 
 
 def _coordinated_speakers(head: Token) -> list[Token]:

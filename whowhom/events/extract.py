@@ -64,6 +64,16 @@ class Modality:
     noun_participation_preps: frozenset[str]
     noun_agent_preps_by_root: dict[str, list[str]]
     third_location: dict[str, str]
+    nonfactive_nouns: frozenset[str]
+    purpose_marks: frozenset[str]
+    purpose_kept_roots: frozenset[str]
+    visit_codes: frozenset[str]
+    not_visitors: frozenset[str]
+    not_visitor_sectors: frozenset[str]
+    offer_verbs: frozenset[str]
+    offer_code: dict[str, str]
+    home_location: dict[str, str]
+    meeting_words: frozenset[str]
     mediated: dict[str, str]
     weapons_test_words: frozenset[str]
     weapons_test_roots: frozenset[str]
@@ -115,6 +125,7 @@ class Candidate:
     # ("troops along the border with Armenia") gives way to the next.
     target_options: tuple[tuple[str, tuple[Token, ...]], ...] = ()
     mutual: bool = False  # talks and negotiations: both directions are coded
+    meeting: bool = False  # a meeting (modality.yaml meeting_words): where it is held matters
     # When not empty, the event stands only for sources of these sectors (known after actors
     # are resolved): a rights monitor's report of a killing is an accusation.
     source_sectors: frozenset[str] = frozenset()
@@ -150,7 +161,9 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
             continue
         if pattern.object:
             consumed.update(t.i for h in _object_tokens(tok) for t in [h, *_counted(h)]
-                            if t.lemma_.lower() in pattern.object or t.lower_ in pattern.object)
+                            if t.lemma_.lower() in pattern.object or t.lower_ in pattern.object
+                            or any(f"{c.lemma_.lower()} {t.lemma_.lower()}" in pattern.object
+                                   for c in t.children if c.dep_ in ("compound", "amod")))
         mood, governor = _mood(tok, modality)
         if mood == "failed":
             # "failed to reach agreement": a failed act of cooperation is its rejection; any
@@ -175,9 +188,11 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         targets, tpath = (options[0][1], f"target={options[0][0]}") if options else ((), "target=none")
         mutual = code[:2] in ("04", "19") and (lemma_of(tok) in modality.mutual or bool(
             pattern.object and pattern.object & modality.mutual & _object_lemmas(tok)))
+        meeting = code in modality.home_location and (lemma_of(tok) in modality.meeting_words or bool(
+            pattern.object and pattern.object & modality.meeting_words & _object_lemmas(tok)))
         path = (f"{pattern.code}->{code}: {note}; " if note else "") + f"{spath}; {tpath}"
         out.append(Candidate(tok, pattern, code, tuple(sources), tuple(targets),
-                             path, mood, governor, tuple(options), mutual))
+                             path, mood, governor, tuple(options), mutual, meeting=meeting))
     out = [a for a in (_as_allegation(c, modality) for c in out) if a is not None]
     out.extend(_victim_accusations(out, modality))
     # "X received ministers from Y": the host's act (043) is also the guests' visit (042).
@@ -195,6 +210,10 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
     # coded as the claim (015), not again as a reported attack.
     claimed = {t.i for c in out if c.code == "015" for t in c.targets}
     out = [c for c in out if c.trigger.i not in claimed]
+    # "sent troops to Mali to help the army": what an event is for is not another event.
+    triggered = {c.trigger.i for c in out}
+    out = [c for c in out if not (_is_purpose(c.trigger, modality) and c.trigger.head.i in triggered
+                                  and c.code[:2] not in modality.purpose_kept_roots)]
     out.sort(key=lambda c: c.trigger.i)
     return out
 
@@ -320,6 +339,8 @@ def _intent_code(code: str, governor: Token | None, modality: Modality) -> str:
         return "130"  # threatening to do something is a threat, whatever the act
     if root in ("03", "13"):
         return code
+    if governor is not None and governor.lemma_.lower() in modality.offer_verbs and root in modality.offer_code:
+        return modality.offer_code[root]
     return modality.intent_code_specific.get(code) or modality.intent_code.get(root, "030")
 
 
@@ -536,6 +557,8 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
                 mood, governor = "intent", node
             elif lemma in m.nonfactive and node.pos_ in ("VERB", "AUX", "ADJ", "NOUN"):
                 return "blocked", None
+            elif lemma in m.nonfactive_nouns and node.pos_ == "NOUN":
+                return "blocked", None
         # A noun trigger is in the scope of the verb it is the object of ("considering sanctions").
         if (node.dep_ not in SCOPE_DEPS and not (first and tok.pos_ == "NOUN" and node.dep_ == "dobj")) \
                 or node.head.i == node.i:
@@ -547,6 +570,14 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
         node = node.head
         first = False
     return mood, governor
+
+
+def _is_purpose(tok: Token, m: Modality) -> bool:
+    """An infinitive adverbial clause without a subject of its own: "(sent troops) *to help*"."""
+    kids = list(tok.children)
+    return (tok.dep_ == "advcl" and tok.tag_ == "VB"
+            and any(c.dep_ in ("aux", "mark") and c.lower_ in m.purpose_marks for c in kids)
+            and not any(c.dep_ in SUBJ for c in kids))
 
 
 def _reported(tok: Token, m: Modality) -> bool:
@@ -803,6 +834,18 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
         victims = [c for c in verb.children if c.dep_ in PASS_SUBJ]
         if victims and victims[0] not in sources:
             options.append(("victims-of-passive", tuple(_with_conj(victims[0]))))
+    if pattern.pos == "noun" and pattern.code[:2] in ("18", "19", "20"):
+        # "a Taliban attack in Kabul *that killed a US soldier*": the victims of its clause.
+        victims = [g for c in tok.children if c.dep_ == "relcl" for g in c.children
+                   if g.dep_ == "dobj" and g not in sources]
+        if victims:
+            options.append(("relcl-dobj", tuple(_with_conj(victims[0]))))
+    if pattern.pos == "verb" and (pattern.code[:2] == "07" or pattern.code[:3] == "033"):
+        # "provided $500 million in aid *to support Syrian refugees*": whom the aid is for.
+        helped = [g for c in tok.children if c.dep_ == "advcl" and c.tag_ == "VB" for g in c.children
+                  if g.dep_ == "dobj" and g not in sources]
+        if helped:
+            options.append(("purpose-dobj", tuple(_with_conj(helped[0]))))
     return options
 
 
