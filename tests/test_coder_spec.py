@@ -645,3 +645,14 @@ def test_it_in_a_clause_after_the_main_one_is_its_subject(code):
 def test_closing_borders_with_two_neighbours(code):
     assert triples(code("Maduro closed Venezuela's land borders with Brazil and Colombia.", date="2019-02-22")) \
         == {("VENGOV", "163", "BRA"), ("VENGOV", "163", "COL")}
+
+
+def test_a_leader_resigning_gives_up_the_leadership_of_his_own_state(code):
+    assert triples(code("Georgian President Eduard Shevardnadze resigned on Sunday.", date="2003-11-23")) \
+        == {("GEOGOV", "0831", "GEO")}
+    # a particle the parser reads as an adverb is still the particle
+    assert {e.code for e in code("Peruvian President Manuel Merino stepped down after protests.",
+                                 date="2020-11-15")} == {"0831"}
+    # refusing to resign is refusing to yield (124); a resignation of no one's state is nothing
+    assert {e.code for e in code("Kenya's vice-president has declined to resign.", date="2006-02-01")} == {"124"}
+    assert code("The coach resigned after the defeat.", date="2023-06-01") == []

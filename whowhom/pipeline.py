@@ -176,6 +176,12 @@ class Coder:
                 last_date, last_date_at = found, s.index
         return _dedupe_sentence_events(events, self.min_confidence)
 
+    def _country_actor(self, country: str, beside: Actor) -> Actor:
+        """A state as the other party of its own actor's act (no words of its own in the text)."""
+        name = self.kb.countries[country].name if country in self.kb.countries else None
+        return Actor(text=beside.text, code=country, country=country, sector=None, name=name,
+                     start=beside.start, end=beside.end, resolved_by="own-country")
+
     def _remember_mentions(self, ctx: DocContext, w: _SentenceWork, date: str | None) -> None:
         for m in w.mentions:
             tok = w.tokens[m.start]
@@ -235,6 +241,11 @@ class Coder:
                 target_tokens = heads
                 target_words = _words(named_heads)
                 break
+        if not any(_usable(a) for a in targets) and "own-country" in cand.pattern.target:
+            # "President X resigned": an act towards the actor's own state.
+            targets = [self._country_actor(a.country, a) for a in sources[:1] if a.country]
+            if targets:
+                cand = replace(cand, path=cand.path.rsplit("target=", 1)[0] + "target=own-country")
         pairs: list[tuple[Actor, Actor]] = []
         both_ways = cand.mutual and not cand.pattern.converse
         mediators: list[Actor] = []

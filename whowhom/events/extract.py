@@ -21,6 +21,7 @@ from whowhom.events.topics import TopicRules, load_topic_rules
 SUBJ = {"nsubj", "csubj"}
 ROOTS_OF_CONFLICT = {"10", "11", "12", "13", "14", "15", "16", "17", "18", "19", "20"}
 PASS_SUBJ = {"nsubjpass", "csubjpass"}
+ADVERB_PARTICLES = {"down", "out", "up", "off", "back", "away", "in"}
 # Things that kill or wound without being actors: their author is the source.
 MEANS = {"bomb", "bombing", "explosion", "blast", "device", "ied", "mine", "missile", "rocket",
          "shell", "drone", "strike", "airstrike", "grenade", "mortar"}
@@ -350,7 +351,9 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
     if tok.pos_ in ("NOUN", "PROPN"):  # a noun's "particle" is its compound: "air strike"
         particles = {c.lemma_.lower() for c in tok.children if c.dep_ in ("compound", "amod")}
     else:
-        particles = {c.lower_ for c in tok.children if c.dep_ == "prt"}
+        # (the parser sometimes reads the particle as an adverb: "stepped *down*", "backed *down*")
+        particles = {c.lower_ for c in tok.children if c.dep_ == "prt" or (
+            c.dep_ == "advmod" and c.i == tok.i + 1 and c.lower_ in ADVERB_PARTICLES)}
     objects = _object_lemmas(tok)
     as_objects = _as_lemmas(tok)
     in_objects = _as_lemmas(tok, "in")

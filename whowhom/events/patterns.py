@@ -16,7 +16,8 @@ import yaml
 
 VERB_DEFAULT_TARGET = ("dobj",)
 NOUN_DEFAULT_TARGET = ("prep:on", "prep:against", "prep:with", "prep:to", "prep:between")
-SLOT_KINDS = ("dobj", "iobj", "prep:", "object-prep:", "xcomp-dobj", "ccomp-subj", "victims-of-passive")
+SLOT_KINDS = ("dobj", "iobj", "prep:", "object-prep:", "xcomp-dobj", "ccomp-subj", "victims-of-passive",
+              "own-country")
 
 
 class PatternFileError(ValueError):
@@ -148,7 +149,7 @@ def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
     for slot in target:
         if not str(slot).startswith(SLOT_KINDS):
             raise PatternFileError(f"{where}: unknown target slot {slot!r}; use dobj, iobj, prep:<word>, "
-                                   "object-prep:<word>, xcomp-dobj or ccomp-subj")
+                                   "object-prep:<word>, xcomp-dobj, ccomp-subj or own-country")
     obj = item.get("object")
     for o in _list(obj) if obj else []:
         if str(o).startswith("@") and str(o)[1:] not in load_word_classes():
