@@ -656,3 +656,14 @@ def test_a_leader_resigning_gives_up_the_leadership_of_his_own_state(code):
     # refusing to resign is refusing to yield (124); a resignation of no one's state is nothing
     assert {e.code for e in code("Kenya's vice-president has declined to resign.", date="2006-02-01")} == {"124"}
     assert code("The coach resigned after the defeat.", date="2023-06-01") == []
+
+
+def test_a_hyphenated_ceasefire_is_a_ceasefire(code):
+    assert triples(code("Afghan President Ashraf Ghani announced a three-day cease-fire with the Taliban.",
+                        date="2018-06-07")) == {("AFGGOV", "0871", "AFGINS")}
+
+
+def test_agreeing_to_a_ceasefire_commits_to_it(code):
+    # CAMEO's verb dictionary: AGREE (TO CEASEFIRE) is 0356; declaring one is 0871
+    assert triples(code("India and Pakistan agreed to a ceasefire in Kashmir.", date="2021-02-25")) \
+        == {("IND", "0356", "PAK"), ("PAK", "0356", "IND")}

@@ -486,6 +486,8 @@ def _object_lemmas(tok: Token) -> set[str]:
                 # "air strike" (compound) and "military aid" (adjective) as two-word objects
                 if comp.dep_ in ("compound", "amod"):
                     out.add(f"{comp.lemma_.lower()} {head.lemma_.lower()}")
+                    if comp.i + 2 == head.i and head.doc[comp.i + 1].text == "-":
+                        out.add(f"{comp.lower_}{head.lemma_.lower()}")  # "cease-fire" is "ceasefire"
                 if head.pos_ == "PROPN" and comp.dep_ == "compound" and comp.pos_ in ("PROPN", "NOUN"):
                     # "received Foreign Minister Faisal bin Farhan": the title is the object's kind.
                     out.add(comp.lower_)
