@@ -667,3 +667,10 @@ def test_agreeing_to_a_ceasefire_commits_to_it(code):
     # CAMEO's verb dictionary: AGREE (TO CEASEFIRE) is 0356; declaring one is 0871
     assert triples(code("India and Pakistan agreed to a ceasefire in Kashmir.", date="2021-02-25")) \
         == {("IND", "0356", "PAK"), ("PAK", "0356", "IND")}
+
+
+def test_ready_to_act_is_the_copulas_subjects_intent(code):
+    assert triples(code("The United States is willing to provide a loan guarantee to Ukraine.",
+                        date="2015-01-01")) == {("USA", "0331", "UKR")}
+    assert triples(code("France said it was determined to mend ties with Rwanda.", date="2008-08-06")) \
+        == {("FRA", "032", "RWA")}

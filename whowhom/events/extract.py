@@ -683,7 +683,8 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
         return _with_conj(subj[0]), "source=nsubj"
     node = tok
     hops = 0
-    while node.dep_ in CONTROL_DEPS | {"prep", "pobj"} and node.head.i != node.i and hops < 4:
+    # ("Vietnam is *ready to contribute* troops": through the adjective to the copula's subject)
+    while node.dep_ in CONTROL_DEPS | {"prep", "pobj", "acomp"} and node.head.i != node.i and hops < 4:
         parent = node.head
         hops += 1
         if node.dep_ == "xcomp":
