@@ -674,3 +674,16 @@ def test_ready_to_act_is_the_copulas_subjects_intent(code):
                         date="2015-01-01")) == {("USA", "0331", "UKR")}
     assert triples(code("France said it was determined to mend ties with Rwanda.", date="2008-08-06")) \
         == {("FRA", "032", "RWA")}
+
+
+def test_a_first_name_the_parser_takes_for_a_preposition_is_still_the_subject(code):
+    # the English model tags a sentence-initial "Barack" as a preposition
+    assert triples(code("Barack Obama and Vladimir Putin met in Zurich.", date="2014-01-01")) \
+        == {("USAGOV", "044", "RUSGOV"), ("RUSGOV", "044", "USAGOV")}
+    assert {e.code for e in code("Barack Obama and Vladimir Putin will meet in Zurich.", date="2014-01-01")} \
+        == {"036"}
+
+
+def test_an_offer_of_military_support_is_an_offer_of_military_aid(code):
+    assert triples(code("Japan offered military support to the Philippines.", date="2023-06-01")) \
+        == {("JPN", "0332", "PHL")}

@@ -675,6 +675,13 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
                         return [origin[0]], "source=fired-from"
         return [], "source=none(passive)"
     subj = [c for c in tok.children if c.dep_ in SUBJ]
+    # "Barack Obama and Vladimir Putin met": a first name the parser took for a preposition
+    # (a capitalised word that is no function word, before the verb), the rest of the name its object.
+    first_names = [c for c in tok.children if c.pos_ == "ADP" and c.dep_ in ("nsubj", "prep") and c.i < tok.i
+                   and c.text[:1].isupper() and not c.is_stop]
+    names = [g for c in first_names for g in c.children if g.dep_ == "pobj" and g.pos_ == "PROPN"]
+    if names and (not subj or subj[0] in first_names):
+        return _with_conj(names[0]), "source=nsubj"
     if subj:
         # "a roadside bomb planted by Taliban insurgents killed ...": the means' author acts.
         author = _author_of_means(subj[0]) if _means_lemma(subj[0]) in MEANS else None
