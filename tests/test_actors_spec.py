@@ -181,3 +181,8 @@ def test_a_given_name_is_not_someone_elses_surname(coder):
 def test_an_acronym_is_not_a_surname(coder):
     # The dictionary knows a Mr Pan; "the PAN" (a party's initials) is not him.
     assert lookup(coder, "the PAN") is None
+
+
+def test_a_surname_without_its_arabic_article_under_the_title_he_held(coder):
+    # "President Bashir" is Omar al-Bashir, not the cleric Abu Bakar Bashir, who held no presidency
+    assert lookup(coder, "President Bashir", "2000-01-01").name == "Omar al-Bashir"

@@ -687,3 +687,9 @@ def test_a_first_name_the_parser_takes_for_a_preposition_is_still_the_subject(co
 def test_an_offer_of_military_support_is_an_offer_of_military_aid(code):
     assert triples(code("Japan offered military support to the Philippines.", date="2023-06-01")) \
         == {("JPN", "0332", "PHL")}
+
+
+def test_forces_engaged_in_ethnic_cleansing_do_it(code):
+    assert {(e.source.code, e.code) for e in code(
+        "Serb forces were engaged in ethnic cleansing against the Albanians of Kosovo.", date="1999-01-01")} \
+        == {("SRBMIL", "203")}

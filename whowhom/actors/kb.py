@@ -143,7 +143,12 @@ class KnowledgeBase:
         for alias in {named.name, *named.aliases}:
             self.add_phrase(alias, Entry("named", named=named, phrase=alias))
         if named.kind == "person" and named.surname:
-            self.by_surname[named.surname.lower()].append(named)
+            surname = named.surname.lower()
+            self.by_surname[surname].append(named)
+            # "President Bashir" is Omar al-Bashir: news drops the Arabic article as often as not.
+            bare = re.sub(r"^(?:al|el|ad|an|ar|as|ash|at|az)-", "", surname)
+            if bare != surname:
+                self.by_surname[bare].append(named)
 
     def remove_named(self, name: str) -> None:
         old = [n for n in self.named if n.name.lower() == name.lower()]

@@ -317,8 +317,14 @@ class ActorResolver:
                 # "President Obama": of the Obamas, the one who was president then.
                 return titled[0], "surname+title"
             if len(words) == 1 and len(fitting) == 1 and (country or len(people) == 1):
-                # A bare surname nobody has named yet: only one person in the dictionary has it.
-                return fitting[0][1], "surname"
+                # A bare surname nobody has named yet: only one person in the dictionary has it;
+                # but not under a title that person never held ("President Bashir" is not the
+                # cleric Abu Bakar Bashir).
+                only = fitting[0][1]
+                titles = {w for w in title_words if w in self.kb.titles}
+                held = {w for r in only.roles if r.title for w in r.title.lower().split()}
+                if not titles or titles & held:
+                    return only, "surname"
         return None
 
     def _cues(self, inside: list[Mention], head: Token) -> tuple[str | None, str | None, str]:

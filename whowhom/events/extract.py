@@ -666,6 +666,11 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
                     for mod in obj.children:
                         if mod.dep_ in ("amod", "compound", "poss") and mod.text[:1].isupper():
                             return [mod], "source=nationality-of-means"
+        if lemma_of(tok) in ("engage", "involve"):
+            # "Serb forces were engaged in ethnic cleansing": a state, not something done to them.
+            subj = [c for c in tok.children if c.dep_ in PASS_SUBJ]
+            if subj:
+                return _with_conj(subj[0]), "source=nsubj"
         if lemma_of(tok) in FIRED:
             # "a mortar bomb was fired at Israel from the Gaza Strip": where it came from.
             for c in tok.children:
