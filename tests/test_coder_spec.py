@@ -693,3 +693,13 @@ def test_forces_engaged_in_ethnic_cleansing_do_it(code):
     assert {(e.source.code, e.code) for e in code(
         "Serb forces were engaged in ethnic cleansing against the Albanians of Kosovo.", date="1999-01-01")} \
         == {("SRBMIL", "203")}
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Erdogan called Putin on Friday.", {("TURGOV", "041", "RUSGOV")}),   # a telephone call
+    ("The Arab League called on Israel to withdraw.", {("IGOARL", "0256", "ISR")}),
+    ("The French foreign minister called out Russia for its disinformation.", {("FRAGOV", "111", "RUS")}),
+    ("The president called an early election.", set()),                   # no one called
+])
+def test_what_calling_someone_is(code, sentence, expected):
+    assert triples(code(sentence, date="2019-08-20")) == expected

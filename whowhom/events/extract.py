@@ -369,6 +369,8 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
             continue
         if p.subject and not (p.subject & _subject_lemmas(tok)):
             continue
+        if p.plain_object and _has_complement(tok):
+            continue
         if p.particle is None and particles and any(q.particle in particles for q in pats):
             continue
         fitting.append(p)
@@ -381,6 +383,16 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
         if any(slot != "object-owner" for slot, _ in _target_options(tok, p, [])):
             return p
     return fitting[0]
+
+
+def _has_complement(tok: Token) -> bool:
+    """Whether the verb's object comes with a second phrase saying what it is ("called X *a
+    liar*", "called X *to* ..."), or the verb takes a preposition ("called *for* / *on*")."""
+    objects = [c for c in tok.children if c.dep_ == "dobj"]
+    return (any(c.dep_ in ("oprd", "xcomp", "ccomp", "prt") for c in tok.children)
+            or any(g.dep_ in ("appos", "acl", "relcl") for o in objects for g in o.children)
+            or any(c.dep_ == "prep" and (c.lower_ == "for" or (c.lower_ in ("on", "upon") and c.i == tok.i + 1))
+                   for c in tok.children))
 
 
 def _object_tokens(tok: Token) -> list[Token]:

@@ -39,6 +39,9 @@ class Pattern:
     example: str | None
     converse: bool  # the subject receives: the target slot names the source
     where: str  # file and entry number, for `rule` and error messages
+    # The object stands alone: "called Macron on Friday" (a telephone call), not "called Macron
+    # a liar" (the object with a complement naming what it is called).
+    plain_object: bool = False
 
     @property
     def specificity(self) -> int:
@@ -118,7 +121,7 @@ def load_word_classes() -> dict[str, frozenset[str]]:
 
 
 PATTERN_KEYS = {"code", "verb", "noun", "object", "as", "in", "subject", "target", "reciprocal",
-                "converse", "example", "note"}
+                "converse", "plain_object", "example", "note"}
 
 
 def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
@@ -164,7 +167,8 @@ def _pattern(item: Any, where: str, codes: set[str] | None) -> Pattern:
                    in_object=frozenset(str(o).lower() for o in _list(in_obj)) if in_obj else None,
                    subject=frozenset(str(o).lower() for o in _list(subj)) if subj else None,
                    target=tuple(str(s) for s in target), reciprocal=bool(item.get("reciprocal", False)),
-                   example=item.get("example"), converse=bool(item.get("converse", False)), where=where)
+                   example=item.get("example"), converse=bool(item.get("converse", False)), where=where,
+                   plain_object=bool(item.get("plain_object", False)))
 
 
 def _list(v: Any) -> list[Any]:
