@@ -186,3 +186,7 @@ def test_an_acronym_is_not_a_surname(coder):
 def test_a_surname_without_its_arabic_article_under_the_title_he_held(coder):
     # "President Bashir" is Omar al-Bashir, not the cleric Abu Bakar Bashir, who held no presidency
     assert lookup(coder, "President Bashir", "2000-01-01").name == "Omar al-Bashir"
+
+
+def test_a_bare_family_surname_means_the_one_who_leads_the_state(coder):
+    assert lookup(coder, "Biden", "2023-06-01").name == "Joe Biden"   # not Hunter Biden

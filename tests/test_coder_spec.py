@@ -703,3 +703,10 @@ def test_forces_engaged_in_ethnic_cleansing_do_it(code):
 ])
 def test_what_calling_someone_is(code, sentence, expected):
     assert triples(code(sentence, date="2019-08-20")) == expected
+
+
+def test_support_pledged_is_support_given_in_words(code):
+    # CAMEO's verb dictionary: VOW / DECLARE / REAFFIRM SUPPORT is 051; pledged aid stays an intent
+    assert triples(code("Hungary pledged its full support for the Polish initiative.", date="2019-01-10")) \
+        == {("HUN", "051", "POL")}
+    assert {e.code for e in code("Japan pledged humanitarian aid to Turkey.", date="2023-02-08")} == {"0333"}

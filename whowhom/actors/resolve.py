@@ -316,6 +316,11 @@ class ActorResolver:
             if len(titled) == 1:
                 # "President Obama": of the Obamas, the one who was president then.
                 return titled[0], "surname+title"
+            leaders = [p for _, p in fitting if (p.role_on(date).title or "").lower() in LEADER_TITLES]
+            if len(words) == 1 and len(fitting) > 1 and len(leaders) == 1:
+                # "Biden" in 2023 is the president, not his son: a bare surname shared in one
+                # family means the one who leads the state.
+                return leaders[0], "surname+office"
             if len(words) == 1 and len(fitting) == 1 and (country or len(people) == 1):
                 # A bare surname nobody has named yet: only one person in the dictionary has it;
                 # but not under a title that person never held ("President Bashir" is not the
@@ -459,6 +464,10 @@ def _referent(found: Seen, text: str, start: int, end: int, date: str | None, ho
     return Actor(text=text, code=a.code, country=a.country, sector=a.sector, name=a.name,
                  start=start, end=end, resolved_by=how)
 
+
+# The offices whose holder a bare shared surname means ("Biden", "Trump", "Bhutto").
+LEADER_TITLES = {"president", "prime minister", "chancellor", "king", "queen", "emir", "premier",
+                 "supreme leader", "sultan", "head of state"}
 
 # "the two leaders", "both sides": two actors in one phrase (plural forms, as the text has them)
 PAIR_NOUNS = {"leaders", "sides", "countries", "nations", "governments", "presidents", "ministers", "states",
