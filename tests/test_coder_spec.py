@@ -710,3 +710,9 @@ def test_support_pledged_is_support_given_in_words(code):
     assert triples(code("Hungary pledged its full support for the Polish initiative.", date="2019-01-10")) \
         == {("HUN", "051", "POL")}
     assert {e.code for e in code("Japan pledged humanitarian aid to Turkey.", date="2023-02-08")} == {"0333"}
+
+
+def test_calling_for_sanctions_against_x_threatens_x(code):
+    # CAMEO's verb dictionary: CALL (FOR SANCTIONS) is 1312; the call on someone else is 020
+    assert triples(code("Poland called for sanctions against Belarus.", date="2021-11-10")) == {("POL", "1312", "BLR")}
+    assert triples(code("Poland called on the EU to impose sanctions.", date="2021-11-10")) == {("POL", "020", "IGOEU")}
