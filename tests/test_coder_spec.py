@@ -716,3 +716,16 @@ def test_calling_for_sanctions_against_x_threatens_x(code):
     # CAMEO's verb dictionary: CALL (FOR SANCTIONS) is 1312; the call on someone else is 020
     assert triples(code("Poland called for sanctions against Belarus.", date="2021-11-10")) == {("POL", "1312", "BLR")}
     assert triples(code("Poland called on the EU to impose sanctions.", date="2021-11-10")) == {("POL", "020", "IGOEU")}
+
+
+def test_both_sides_are_not_the_subject_that_urges_them(code):
+    events = code("Serbia accused Kosovo of provoking violence. The United States and the European Union "
+                  "urged both sides to show restraint.", date="2023-05-30")
+    assert {(e.source.code, e.target.code) for e in events if e.root_code == "02"} \
+        == {("USA", "SRB"), ("USA", "XKX"), ("IGOEU", "SRB"), ("IGOEU", "XKX")}
+
+
+def test_talking_by_phone_is_041(code):
+    assert triples(code("Antony Blinken spoke with Albin Kurti by phone on Tuesday.", date="2023-05-30")) \
+        == {("USAGOV", "041", "XKXGOV")}
+    assert triples(code("Xi Jinping met Joe Biden via video link.", date="2021-11-16")) == {("CHNGOV", "041", "USAGOV")}

@@ -205,7 +205,9 @@ class ActorResolver:
         "Egypt and Sudan said *they* would ..." gives both speakers."""
         if _is_pair(head):
             # "the two leaders", "both sides", "the two countries": the last two named before.
-            pair = ctx.last_pair(sentence, offset + head.left_edge.idx)
+            # (not the subject of its own clause: "The US and the EU urged *both sides* ...")
+            pair = ctx.without(_clause_subject_starts(head, offset, pronoun_only=False)).last_pair(
+                sentence, offset + head.left_edge.idx)
             if pair:
                 return [self._as_referent(p, head, offset, date, f"coref:the two {head.lemma_.lower()}")
                         for p in pair]
@@ -533,10 +535,10 @@ def _coordinated_speakers(head: Token) -> list[Token]:
     return [speaker[0], *[c for c in speaker[0].conjuncts if c.i > speaker[0].i]]
 
 
-def _clause_subject_starts(head: Token, offset: int) -> frozenset[int]:
+def _clause_subject_starts(head: Token, offset: int, pronoun_only: bool = True) -> frozenset[int]:
     """Where the subject of a pronoun object's own clause starts: "Russia fired missiles at
     *it*" cannot mean Russia (that would be "itself"), so coreference skips it."""
-    if head.pos_ != "PRON" or head.dep_ not in ("dobj", "pobj", "dative"):
+    if (pronoun_only and head.pos_ != "PRON") or head.dep_ not in ("dobj", "pobj", "dative"):
         return frozenset()
     node = head.head
     for _ in range(3):

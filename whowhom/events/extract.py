@@ -74,6 +74,8 @@ class Modality:
     offer_verbs: frozenset[str]
     offer_code: dict[str, str]
     home_location: dict[str, str]
+    by_phone_codes: dict[str, str]
+    phone_words: frozenset[str]
     meeting_words: frozenset[str]
     mediated: dict[str, str]
     weapons_test_words: frozenset[str]
@@ -180,6 +182,8 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
         if code[:2] in modality.weapons_test_roots and any(c.lower_ in modality.weapons_test_words and c.dep_ in (
                 "npadvmod", "compound", "amod", "advmod") for c in tok.children):
             code, note = modality.weapons_test_code, "a weapons test (modality.yaml weapons_test_words)"
+        if code in modality.by_phone_codes and _by_phone(tok, modality):
+            code, note = modality.by_phone_codes[code], "by telephone (modality.yaml phone_words)"
         if mood == "intent":
             code = _intent_code(code, governor, modality)
         elif mood == "refusal":
@@ -383,6 +387,18 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
         if any(slot != "object-owner" for slot, _ in _target_options(tok, p, [])):
             return p
     return fitting[0]
+
+
+def _by_phone(tok: Token, m: Modality) -> bool:
+    """ "spoke with X *by phone*", "talked *in a phone call*", "met *via video link*"."""
+    for prep in tok.children:
+        if prep.dep_ == "prep" and prep.lower_ in ("by", "over", "via", "in", "on"):
+            for obj in prep.children:
+                words = {obj.lemma_.lower(), obj.lower_} | {
+                    f"{c.lower_} {obj.lower_}" for c in obj.children if c.dep_ in ("compound", "amod")}
+                if obj.dep_ == "pobj" and words & m.phone_words:
+                    return True
+    return False
 
 
 def _has_complement(tok: Token) -> bool:
