@@ -729,3 +729,14 @@ def test_talking_by_phone_is_041(code):
     assert triples(code("Antony Blinken spoke with Albin Kurti by phone on Tuesday.", date="2023-05-30")) \
         == {("USAGOV", "041", "XKXGOV")}
     assert triples(code("Xi Jinping met Joe Biden via video link.", date="2021-11-16")) == {("CHNGOV", "041", "USAGOV")}
+
+
+def test_the_army_is_the_army_of_the_country_named_before(code):
+    events = code("Sudan's army and the RSF agreed to send envoys to Jeddah. Air strikes hit Khartoum. "
+                  "Egypt received 40,000 refugees. Chad closed its border with Sudan. "
+                  "The army accused the RSF of looting hospitals and using civilians as human shields.",
+                  date="2023-05-05")
+    accusations = [e for e in events if e.trigger.text == "accused"]
+    assert [(e.source.code, e.target.code) for e in accusations] == [("SDNMIL", "SDNREB")]
+    # and what the RSF is accused of is not coded as done, the second reason neither
+    assert not [e for e in events if e.sentence_id == 4 and e.root_code == "18"]

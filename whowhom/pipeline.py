@@ -203,6 +203,23 @@ class Coder:
                                   sector=e.sector, name=name, start=start, end=end, resolved_by=e.kind)
                     ctx.remember(actor, w.sentence.index)
                     break
+        if w.tokens.has_annotation("DEP"):
+            # "Sudan's army", "the Sudanese army": a sector of a named country, for "the army" later.
+            for m in w.mentions:
+                sector = next((e.sector for e in m.entries if e.kind == "sector" and e.sector), None)
+                if sector is None:
+                    continue
+                head = w.tokens[m.end - 1]
+                owners = [o for c in head.children if c.dep_ in ("poss", "amod", "compound")
+                          for o in w.mentions if o.covers(c.i)]
+                country = next((e.country for o in owners for e in o.entries
+                                if e.kind in ("country", "demonym") and e.country), None)
+                if country:
+                    first = w.tokens[min(m.start, min(o.start for o in owners))]
+                    start = w.sentence.start + first.idx
+                    ctx.remember(Actor(text=m.text, code=f"{country}{sector}", country=country, sector=sector,
+                                       name=None, start=start, end=start + len(m.text), resolved_by="sector+country"),
+                                 w.sentence.index)
 
     def _events_of_candidate(self, doc: Document, s: Sentence, sent: Doc, mentions: list[Mention],
                              cand: Candidate, ctx: DocContext, last_date: EventDate | None,

@@ -44,6 +44,9 @@ CALENDAR_WORDS = {"monday", "tuesday", "wednesday", "thursday", "friday", "satur
                   "september", "october", "november", "december"}
 # How far back (in sentences) a pronoun may reach.
 COREF_WINDOW = 3
+# ... and "the army", "the police" back to the country's army or police named before: a story
+# keeps calling them so for longer.
+SECTOR_COREF_WINDOW = 8
 
 
 @dataclass
@@ -64,9 +67,9 @@ class DocContext:
     def remember(self, actor: Actor, sentence: int, named: Named | None = None, plural: bool = False) -> None:
         self.seen.append(Seen(actor, sentence, named, plural))
 
-    def last(self, sentence: int, want, before: int | None = None) -> Seen | None:
+    def last(self, sentence: int, want, before: int | None = None, window: int = COREF_WINDOW) -> Seen | None:
         for s in reversed(self.seen):
-            if s.sentence < sentence - COREF_WINDOW:
+            if s.sentence < sentence - window:
                 return None
             if before is not None and s.sentence == sentence and (s.actor.start or 0) >= before:
                 continue
@@ -187,6 +190,12 @@ class ActorResolver:
             country = self._country_from_place([t for t in span if t.i not in affiliated and t.i not in sector_words])
         if country is None:
             country = self._country_from_of(head, mentions)
+        if country is None and _is_definite(head) and not any(t.pos_ == "PROPN" for t in span):
+            # "Sudan's army ... *The army* accused the RSF": the one of that sector named before.
+            seen = ctx.last(sentence, lambda x: x.actor.sector == sector and x.actor.country is not None
+                            and x.actor.name is None, text_start, window=SECTOR_COREF_WINDOW)
+            if seen is not None:
+                country, how = seen.actor.country, f"{how}+coref:the {head.lemma_.lower()}"
         if country is None:
             # A sector with no nationality ("the police"): the event coder may still fill the
             # country from the event's location, but only for a plain description, never for

@@ -544,9 +544,15 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
             # accusations *by alleging* ..."): the reason given for another act, alleged
             # rather than reported.
             return "blocked", None
-        if node.dep_ not in ("pcomp", "prep") or node.head.i == node.i:
+        # ("accused X of looting hospitals *and using* civilians as shields": the second reason too)
+        if node.dep_ not in ("pcomp", "prep", "conj") or node.head.i == node.i:
             break
         node = node.head
+    if (tok.dep_ == "conj" and tok.tag_ == "VBG" and tok.head.tag_ in ("VBD", "VBZ", "VBP")
+            and not any(c.dep_ in ("aux", "auxpass") or c.dep_ in SUBJ for c in tok.children)):
+        # A gerund cannot be coordinated with a finite verb: "accused X of looting hospitals
+        # and *using* civilians as shields" is parsed so; it belongs to the phrase before.
+        return "blocked", None
     node = tok
     first = True
     via = ""
