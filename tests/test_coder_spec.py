@@ -740,3 +740,18 @@ def test_the_army_is_the_army_of_the_country_named_before(code):
     assert [(e.source.code, e.target.code) for e in accusations] == [("SDNMIL", "SDNREB")]
     # and what the RSF is accused of is not coded as done, the second reason neither
     assert not [e for e in events if e.sentence_id == 4 and e.root_code == "18"]
+
+
+def test_a_domestic_event_takes_the_place_of_the_dateline(code):
+    events = code("TBILISI, Georgia — Police used tear gas to disperse the crowd outside parliament.",
+                  date="2024-05-01")
+    assert triples(events) == {("GEOCOP", "175", "GEOCVL")}
+    assert events[0].location.name == "Tbilisi"
+
+
+def test_a_foreign_event_does_not_take_the_place_of_the_dateline(code):
+    events = code("BRUSSELS -- The European Union is prolonging sanctions against the Syrian regime due to "
+                  "its continued crackdown against civilians.", date="2021-05-28")
+    # 'its' is the regime's (not the EU's), and the civilians are not Belgian
+    assert triples(events) == {("IGOEU", "163", "SYRGOV"), ("SYRGOV", "175", "---CVL")}
+    assert all(e.location is None for e in events)

@@ -27,8 +27,8 @@ from whowhom.events.ontology import Codebook, default_codebook
 from whowhom.events.patterns import PatternSet, load_patterns
 from whowhom.events.violence import load_violence_rules
 from whowhom.nlp.pipeline import Sentence, TriggerFilter, load_nlp, split_sentences
-from whowhom.places.gazetteer import Gazetteer
-from whowhom.records import Actor, Document, Event, Plover, Trigger, make_event_id
+from whowhom.places.gazetteer import Gazetteer, dateline_place
+from whowhom.records import Actor, Document, Event, Location, Plover, Trigger, make_event_id
 
 _PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS | {"it"}
 # Words that can stand for an actor named earlier ("its neighbouring country", "the militia"):
@@ -149,6 +149,10 @@ class Coder:
     def _events_of(self, doc: Document, items: list[_SentenceWork],
                    hits: list[TriggerHit] | None = None) -> list[Event]:
         ctx = DocContext(doc.date)
+        # Where a wire dateline says the story was filed: the place of its domestic events
+        # that name no place of their own ("TBILISI — Police detained 20 protesters").
+        filed_at = next((dateline_place(self.gazetteer, w.sentence.text, w.sentence.start)
+                         for w in items[:3] if w.sentence.dateline), None)
         last_date: EventDate | None = None
         last_date_at = -10
         events: list[Event] = []
@@ -170,7 +174,8 @@ class Coder:
                     entry = self.codebook.get(cand.code)
                     hits.append(TriggerHit(s.index, entry.code, entry.plover_type, cand.trigger.text,
                                            _trigger_score(cand), cand.pattern.where))
-                events.extend(self._events_of_candidate(doc, s, sent, w.mentions, cand, ctx, last_date, historical))
+                events.extend(self._events_of_candidate(doc, s, sent, w.mentions, cand, ctx, last_date, historical,
+                                                        filed_at))
             found = _explicit_date(sent, doc.date)
             if found:
                 last_date, last_date_at = found, s.index
@@ -223,7 +228,7 @@ class Coder:
 
     def _events_of_candidate(self, doc: Document, s: Sentence, sent: Doc, mentions: list[Mention],
                              cand: Candidate, ctx: DocContext, last_date: EventDate | None,
-                             historical: bool = False) -> list[Event]:
+                             historical: bool = False, filed_at: Location | None = None) -> list[Event]:
         date = event_date(sent, cand.trigger, doc.date, last_date, skip=set())
         when = date.value if date else doc.date
         sources = [a for t in cand.sources for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
@@ -319,7 +324,14 @@ class Coder:
 
         for src, tgt in pairs:
             src_words, tgt_words = words_of(src), words_of(tgt)
-            src, tgt = _fill_country(src, location), _fill_country(tgt, location)
+            if location is not None:
+                src, tgt = _fill_country(src, location), _fill_country(tgt, location)
+            elif filed_at is not None and all(_sector_only(a) or a.country == filed_at.country for a in (src, tgt)):
+                # only for a domestic event there: "BRUSSELS -- the EU condemned the crackdown on
+                # civilians" is not about Belgian civilians
+                src, tgt = _fill_country(src, filed_at), _fill_country(tgt, filed_at)
+            where = location if location is not None else filed_at if (
+                filed_at is not None and src.country == tgt.country == filed_at.country) else None
             if cand.code[:2] in self.modality.own_state_roots:
                 tgt = _own_state(tgt, src, self.modality.own_state_sectors)
             if not (_usable(src) and (_usable(tgt) or tgt.sector)) and not (_usable(tgt) and src.sector):
@@ -368,7 +380,7 @@ class Coder:
                 date_source=(date.source if date else "unresolved: background to an earlier date" if undated
                              else "publication" if doc.date else None),
                 date_text=date.text if date else None,
-                location=location, sentence_start=s.start, sentence_end=s.end))
+                location=where, sentence_start=s.start, sentence_end=s.end))
         return out
 
 
@@ -412,6 +424,10 @@ def _usable(a: Actor) -> bool:
     """An actor an analyst can use: a country or a named body. The other side of an event may
     be known only by its sector ("---REB", "insurgents"), as CAMEO codes it."""
     return bool(a.country) or (not a.code.startswith("---") and a.name is not None)
+
+
+def _sector_only(a: Actor) -> bool:
+    return a.country is None and a.name is None
 
 
 def _fill_country(a: Actor, location) -> Actor:

@@ -511,8 +511,14 @@ def _reported_speaker(head: Token) -> list[Token]:
     above (a singular noun; not a pronoun, which the context resolves). "... withdrew *its*
     soldiers": 'its' is its own clause's subject, when that is a singular noun or such an 'it'."""
     if head.lower_ == "its" and head.dep_ == "poss":
+        # only for what the verb acts on ("withdrew most of *its* soldiers"), not a reason or
+        # circumstance ("prolonged sanctions due to *its* crackdown"), which may be another's
         verb = head.head
         while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+            if verb.dep_ == "pobj" and verb.head.head.pos_ in ("VERB", "AUX"):
+                return []
+            if verb.dep_ not in ("dobj", "pobj", "prep", "nsubj", "nsubjpass", "attr", "conj", "appos"):
+                return []
             verb = verb.head
         subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
         if not subject or subject[0] is head:

