@@ -743,7 +743,7 @@ def test_the_army_is_the_army_of_the_country_named_before(code):
 
 
 def test_a_domestic_event_takes_the_place_of_the_dateline(code):
-    events = code("TBILISI, Georgia — Police used tear gas to disperse the crowd outside parliament.",
+    events = code("TBILISI, Georgia — Police used tear gas to disperse the protesters.",
                   date="2024-05-01")
     assert triples(events) == {("GEOCOP", "175", "GEOCVL")}
     assert events[0].location.name == "Tbilisi"
