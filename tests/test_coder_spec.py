@@ -755,3 +755,11 @@ def test_a_foreign_event_does_not_take_the_place_of_the_dateline(code):
     # 'its' is the regime's (not the EU's), and the civilians are not Belgian
     assert triples(events) == {("IGOEU", "163", "SYRGOV"), ("SYRGOV", "175", "---CVL")}
     assert all(e.location is None for e in events)
+
+
+def test_thousands_of_a_nation_are_its_people(code):
+    # protesters of a nation in its own capital protest against their own state
+    assert triples(code("Thousands of Kenyans protested in Nairobi against tax increases.", date="2024-06-25")) \
+        == {("KENCVL", "140", "KEN")}
+    assert {e.source.code for e in code("Tens of thousands of Georgians rallied against the government.",
+                                        date="2024-05-01")} == {"GEOCVL"}

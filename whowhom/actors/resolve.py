@@ -164,9 +164,20 @@ class ActorResolver:
                          name=nm.name, start=text_start, end=text_end, resolved_by=how)
 
         country, sector, how = self._cues(inside, head)
-        if sector is None and country and head.tag_ in ("NNPS", "NNS") and any(
-                e.kind == "demonym" for m in inside if m.covers(head.i) for e in m.entries):
-            sector, how = "CVL", how + "+people"  # "ordinary Kazakhs", "Afghans"
+        # "ordinary Kazakhs", "Afghans", "tens of thousands of Georgians": people of that nation
+        counted, node = [], head
+        while node.lower_ in CROWD_WORDS:
+            of = [g for p in node.children if p.dep_ == "prep" and p.lower_ == "of" for g in p.children
+                  if g.dep_ == "pobj"]
+            if not of:
+                break
+            node = of[0]
+            counted.append(node)
+        if sector is None and country and any(
+                (t is not head or t.tag_ in ("NNPS", "NNS"))
+                and any(e.kind == "demonym" for m in inside if m.covers(t.i) for e in m.entries)
+                for t in [head, *counted]):
+            sector, how = "CVL", how + "+people"
         if country is None:
             # "the new rulers", "the Islamist militia": a description of someone named before.
             referent = self._coref(head, ctx, sentence, text, text_start, text_end, date,
@@ -475,6 +486,9 @@ def _referent(found: Seen, text: str, start: int, end: int, date: str | None, ho
     return Actor(text=text, code=a.code, country=a.country, sector=a.sector, name=a.name,
                  start=start, end=end, resolved_by=how)
 
+
+# Words that count people: "tens of thousands of Georgians" are Georgian people.
+CROWD_WORDS = {"tens", "hundreds", "thousands", "millions", "dozens", "scores", "crowds", "groups", "throngs"}
 
 # The offices whose holder a bare shared surname means ("Biden", "Trump", "Bhutto").
 LEADER_TITLES = {"president", "prime minister", "chancellor", "king", "queen", "emir", "premier",
