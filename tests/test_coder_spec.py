@@ -763,3 +763,8 @@ def test_thousands_of_a_nation_are_its_people(code):
         == {("KENCVL", "140", "KEN")}
     assert {e.source.code for e in code("Tens of thousands of Georgians rallied against the government.",
                                         date="2024-05-01")} == {"GEOCVL"}
+
+
+def test_an_improvised_explosive_device_is_a_roadside_bombing(code):
+    assert triples(code("Three US soldiers were killed by an improvised explosive device planted by Taliban "
+                        "insurgents near Kandahar.", date="2010-06-01")) == {("AFGINS", "1833", "USAMIL")}
