@@ -768,3 +768,15 @@ def test_thousands_of_a_nation_are_its_people(code):
 def test_an_improvised_explosive_device_is_a_roadside_bombing(code):
     assert triples(code("Three US soldiers were killed by an improvised explosive device planted by Taliban "
                         "insurgents near Kandahar.", date="2010-06-01")) == {("AFGINS", "1833", "USAMIL")}
+
+
+def test_warplanes_of_the_army_that_reports_their_strike(code):
+    events = code("The Israeli army said warplanes struck Hamas targets in Gaza.", date="2023-04-09")
+    # an air strike by the speaker's forces, not by Gaza's own military
+    assert triples(events) == {("ISRMIL", "195", "PSEINS")}
+
+
+def test_due_to_travel_is_scheduled_but_due_to_torture_is_a_cause(code):
+    assert {e.code for e in code("Israeli Defence Minister Yoav Gallant is due to travel to Washington next week.",
+                                 date="2023-04-09")} == {"036"}
+    assert code("A political prisoner died in Iran due to torture.", date="2023-04-09") == []

@@ -35,6 +35,9 @@ _PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS | {"it"}
 # enough, with one dictionary mention, for a sentence to be worth parsing.
 _REFERRING = _PRONOUNS | {"its", "their"} | STATE_NOUNS | GROUP_NOUNS | {"countries", "militants", "rebels", "rulers"}
 LOCATION_TARGET_ROOTS = {"14", "15", "18", "19", "20"}
+# Acts of force whose armed doer ("warplanes", "troops") is not taken to be of the place they act in.
+ARMED_ROOTS = {"15", "17", "18", "19", "20"}
+ARMED_SECTORS = {"MIL", "UAF"}
 # Claiming responsibility for an attack with no named target: the attack's place is the target.
 LOCATION_TARGET_CODES = {"015"}
 
@@ -181,6 +184,23 @@ class Coder:
                 last_date, last_date_at = found, s.index
         return _dedupe_sentence_events(events, self.min_confidence)
 
+    def _speaker(self, trigger, mentions: list[Mention], ctx: DocContext, s: Sentence,
+                 when: str | None) -> Actor | None:
+        """Who reports the clause the trigger is in ("*The Israeli army* said warplanes struck"),
+        when that is an actor of a known country."""
+        node = trigger
+        for _ in range(3):
+            if node.dep_ == "ccomp" and node.head.lemma_.lower() in self.modality.speech:
+                subj = [c for c in node.head.children if c.dep_ == "nsubj"]
+                if not subj:
+                    return None
+                actor = self.resolver.resolve(subj[0], mentions, ctx, s.index, s.start, when)
+                return actor if actor is not None and actor.country else None
+            if node.head is node:
+                return None
+            node = node.head
+        return None
+
     def _country_actor(self, country: str, beside: Actor) -> Actor:
         """A state as the other party of its own actor's act (no words of its own in the text)."""
         name = self.kb.countries[country].name if country in self.kb.countries else None
@@ -322,10 +342,19 @@ class Coder:
             return source_words if any(a is x for x in sources) else \
                 target_words if any(a is x for x in targets) else frozenset()
 
+        speaker = self._speaker(cand.trigger, mentions, ctx, s, when)
         for src, tgt in pairs:
             src_words, tgt_words = words_of(src), words_of(tgt)
+            if (speaker is not None and _sector_only(src) and src.sector == speaker.sector
+                    and any(src is a for a in sources)):
+                # "The Israeli army said warplanes struck ...": the speaker's own forces
+                src = replace(src, country=speaker.country, code=f"{speaker.country}{src.sector}",
+                              resolved_by=f"{src.resolved_by}+speaker")
             if location is not None:
-                src, tgt = _fill_country(src, location), _fill_country(tgt, location)
+                # (armed forces fight abroad: "warplanes struck targets in Gaza" are not Gaza's)
+                armed_abroad = cand.code[:2] in ARMED_ROOTS and src.sector in ARMED_SECTORS
+                src = src if armed_abroad else _fill_country(src, location)
+                tgt = _fill_country(tgt, location)
             elif filed_at is not None and all(_sector_only(a) or a.country == filed_at.country for a in (src, tgt)):
                 # only for a domestic event there: "BRUSSELS -- the EU condemned the crackdown on
                 # civilians" is not about Belgian civilians

@@ -24,7 +24,7 @@ PASS_SUBJ = {"nsubjpass", "csubjpass"}
 ADVERB_PARTICLES = {"down", "out", "up", "off", "back", "away", "in"}
 # Things that kill or wound without being actors: their author is the source.
 MEANS = {"bomb", "bombing", "explosion", "blast", "device", "ied", "mine", "missile", "rocket",
-         "shell", "drone", "strike", "airstrike", "grenade", "mortar"}
+         "shell", "drone", "strike", "airstrike", "grenade", "mortar", "warplane", "jet", "bomber"}
 # Verbs of firing a weapon: in the passive, where it was fired from is its source.
 FIRED = {"fire", "launch", "shoot", "lob"}
 # Dependencies through which a verb takes its subject from the verb above it.
@@ -39,6 +39,7 @@ class Modality:
     future_aux: frozenset[str]
     nonfactive: frozenset[str]
     intent: frozenset[str]
+    scheduled: frozenset[str]
     refuse: frozenset[str]
     speech: frozenset[str]
     mutual: frozenset[str]
@@ -592,7 +593,7 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
                 mood, governor = "refusal", node
             elif lemma in m.failure and mood == "asserted":
                 mood, governor = "failed", node
-            elif lemma in m.intent and mood == "asserted":
+            elif (lemma in m.intent or (lemma in m.scheduled and via == "xcomp")) and mood == "asserted":
                 mood, governor = "intent", node
             elif lemma in m.nonfactive and node.pos_ in ("VERB", "AUX", "ADJ", "NOUN"):
                 return "blocked", None
