@@ -35,9 +35,9 @@ _PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS | {"it"}
 # enough, with one dictionary mention, for a sentence to be worth parsing.
 _REFERRING = _PRONOUNS | {"its", "their"} | STATE_NOUNS | GROUP_NOUNS | {"countries", "militants", "rebels", "rulers"}
 LOCATION_TARGET_ROOTS = {"14", "15", "18", "19", "20"}
-# Acts of force whose armed doer ("warplanes", "troops") is not taken to be of the place they act in.
+# Acts of force whose military doer ("warplanes", "troops") is not taken to be of the place they act in.
 ARMED_ROOTS = {"15", "17", "18", "19", "20"}
-ARMED_SECTORS = {"MIL", "UAF"}
+ARMED_SECTORS = {"MIL"}  # (not gunmen, militias: they are mostly local)
 # Claiming responsibility for an attack with no named target: the attack's place is the target.
 LOCATION_TARGET_CODES = {"015"}
 
