@@ -38,3 +38,9 @@ def test_durations_and_vague_spans_are_no_date(text):
 def test_relative_expressions_need_a_publication_date():
     assert parse_expression("last Friday", None) is None
     assert parse_expression("in February 2020", None) == ("2020-02", "month")
+
+
+def test_a_total_since_a_year_is_dated_by_the_report_not_the_year(code):
+    # "has given ... since 1991": a running total as of the report, not a 1991 event
+    events = code("Washington has given Georgia more than $6 billion in aid since 1991.", date="2024-05-01")
+    assert [(e.date, e.date_source) for e in events] == [("2024-05-01", "publication")]
