@@ -780,3 +780,14 @@ def test_due_to_travel_is_scheduled_but_due_to_torture_is_a_cause(code):
     assert {e.code for e in code("Israeli Defence Minister Yoav Gallant is due to travel to Washington next week.",
                                  date="2023-04-09")} == {"036"}
     assert code("A political prisoner died in Iran due to torture.", date="2023-04-09") == []
+
+
+def test_two_leaders_parsed_as_two_subjects_hold_talks_together(code):
+    events = code("Indian Prime Minister Narendra Modi and Pakistani Prime Minister Shehbaz Sharif held talks "
+                  "in New Delhi on Tuesday.", date="2024-03-12")
+    assert triples(events) == {("INDGOV", "046", "PAKGOV"), ("PAKGOV", "046", "INDGOV")}
+
+
+def test_retaliating_with_air_strikes_is_the_air_strikes(code):
+    assert triples(code("Israel retaliated with air strikes on Gaza.", date="2023-04-09")) == {("ISR", "195", "PSE")}
+    assert triples(code("China retaliated against the United States.", date="2023-04-09")) == {("CHN", "130", "USA")}

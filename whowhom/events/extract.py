@@ -216,6 +216,12 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
     # coded as the claim (015), not again as a reported attack.
     claimed = {t.i for c in out if c.code == "015" for t in c.targets}
     out = [c for c in out if c.trigger.i not in claimed]
+    # "Israel retaliated *with air strikes* on Gaza": the strikes are the act; the verb that
+    # introduces them is not another event.
+    by_means = {c.trigger.head.head.i for c in out if c.pattern.pos == "noun" and c.trigger.dep_ == "pobj"
+                and c.trigger.head.lower_ == "with" and c.trigger.head.head.pos_ == "VERB"
+                and "source=nsubj-of-" in c.path and c.target_options}
+    out = [c for c in out if not (c.pattern.pos == "verb" and c.trigger.i in by_means)]
     # "sent troops to Mali to help the army": what an event is for is not another event.
     triggered = {c.trigger.i for c in out}
     out = [c for c in out if not (_is_purpose(c.trigger, modality) and c.trigger.head.i in triggered
@@ -727,6 +733,10 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
         author = _author_of_means(subj[0]) if _means_lemma(subj[0]) in MEANS else None
         if author is not None:
             return _with_conj(author), "source=author-of-means"
+        if len(subj) > 1 and all(s.pos_ in ("PROPN", "NOUN") for s in subj) and any(
+                c.dep_ == "cc" for s in subj for c in s.children):
+            # "Modi and Sharif held talks", parsed with two subjects instead of one coordination
+            return [t for s in subj for t in _with_conj(s)], "source=nsubj"
         return _with_conj(subj[0]), "source=nsubj"
     node = tok
     hops = 0
