@@ -174,13 +174,14 @@ def event_date(sent: Doc, trigger: Token, pub: str | None, previous: EventDate |
     """The date for an event triggered by `trigger`; `skip` holds token ids inside actors."""
     ents = [e for e in sentence_dates(sent) if not any(t.i in skip for t in e)]
     ents.sort(key=lambda e: (0 if _governed_by(e.root, trigger) else 1, abs(e.root.i - trigger.i)))
-    perfect = any(c.dep_ == "aux" and c.lemma_.lower() == "have" and c.tag_ in ("VBZ", "VBP")
-                  for c in trigger.children)
+    # "has given more than $6 billion since 1991": a running total as of the report, not
+    # something done in 1991 ("has been negotiating since January" began in January, and keeps it)
+    total = any(c.dep_ == "aux" and c.lemma_.lower() == "have" and c.tag_ in ("VBZ", "VBP")
+                for c in trigger.children) and any(
+        t.like_num or t.text in ("$", "€", "£") for c in trigger.children if c.dep_ == "dobj" for t in c.subtree)
     for e in ents:
         text = _with_prep(e)
-        if perfect and text.lower().startswith("since "):
-            # "has given $6 billion since 1991", "has been negotiating since January": a total or
-            # a state that runs to the time of the report, not something done in 1991
+        if total and text.lower().startswith("since "):
             continue
         if ANAPHORIC.match(e.text.strip()):
             if previous is not None:
