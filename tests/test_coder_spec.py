@@ -587,29 +587,29 @@ def test_only_a_meeting_takes_its_place_as_host_and_visit(code):
 
 
 def test_what_a_claim_says_is_not_reported_as_done(code):
-    events = code("British military police launched an investigation into claims that two soldiers "
-                  "abused children in Afghanistan.", date="2019-05-01")
+    events = code("French military police opened an investigation into claims that three soldiers "
+                  "beat detainees in Mali.", date="2019-05-01")
     assert not [e for e in events if e.root_code == "18"]
 
 
 @pytest.mark.parametrize("sentence, expected", [
     # what an act is for is not an act of its own
-    ("Colombia's president declared a state of emergency in Colombia to fight the insurgency.",
-     {("COLGOV", "1724", "COL")}),
+    ("Ecuador's president declared a state of emergency in Ecuador to fight the drug gangs.",
+     {("ECUGOV", "1724", "ECU")}),
     # ... but it may name whom aid is for
-    ("The United States provided $500 million in humanitarian assistance to support Syrian refugees.",
-     {("USA", "073", "SYRREF")}),
+    ("Germany provided 200 million euros in humanitarian assistance to support Afghan refugees.",
+     {("DEU", "073", "AFGREF")}),
     # ... and a protest is what staying away from work is for
-    ("Palestinians in the West Bank stayed away from work to protest against Israeli settlements.",
-     {("PSECVL", "140", "ISR")}),
+    ("Kurds in Turkey stayed away from work to protest against the Turkish government.",
+     {("TUR", "140", "TURGOV")}),
 ])
 def test_a_purpose_clause_is_not_an_event_of_its_own(code, sentence, expected):
     assert triples(code(sentence, date="2023-06-01")) == expected
 
 
 def test_migrants_and_aircraft_do_not_visit(code):
-    assert code("Dozens of migrants arrived in Greece seeking asylum.", date="2023-06-01") == []
-    assert code("A Georgian cargo plane flying from Karachi to Delhi was forced to land.", date="2023-06-01") == []
+    assert code("Dozens of migrants arrived in Greece on Tuesday.", date="2023-06-01") == []
+    assert code("A Ukrainian cargo plane flying from Istanbul to Cairo made an emergency landing.", date="2023-06-01") == []
     assert triples(code("Georgian President Salome Zourabichvili flew to Delhi.", date="2023-06-01")) \
         == {("GEOGOV", "042", "IND")}
 
@@ -620,8 +620,8 @@ def test_offering_troops_is_offering_military_aid_not_a_threat(code):
 
 
 def test_a_states_own_jets_are_not_aid_to_itself(code):
-    assert not [e for e in code("Olmert sent Israeli Air Force fighter jets to destroy the reactor.",
-                                date="2007-09-06") if e.root_code == "07"]
+    assert not [e for e in code("Netanyahu sent Israeli Air Force jets to strike the convoy.",
+                                date="2023-06-01") if e.root_code == "07"]
 
 
 def test_a_blistering_attack_is_words_only(code):
@@ -630,57 +630,57 @@ def test_a_blistering_attack_is_words_only(code):
 
 
 def test_the_victims_of_an_attack_are_named_in_its_clause(code):
-    events = code("Trump cancelled the talks after a Taliban attack in Kabul that killed a US soldier.",
-                  date="2019-09-08")
-    assert ("AFGINS", "190", "USAMIL") in triples(events)
+    events = code("Biden cancelled the visit after a Hamas attack in Jerusalem that killed an American tourist.",
+                  date="2023-06-01")
+    assert ("PSEINS", "180", "USACVL") in triples(events)
 
 
 def test_it_in_a_clause_after_the_main_one_is_its_subject(code):
-    events = code("The US military sent 200 troops to Syria after it pulled out most of its soldiers.",
-                  date="2019-10-25")
-    # not Syria pulling out Syrian soldiers: the US military withdrew its own
-    assert triples(events) == {("USAMIL", "154", "SYR")}
+    events = code("The French army sent 300 troops to Niger after it pulled out most of its soldiers.",
+                  date="2023-06-01")
+    # not Niger pulling out Nigerien soldiers: the French army withdrew its own
+    assert triples(events) == {("FRAMIL", "154", "NER")}
 
 
 def test_closing_borders_with_two_neighbours(code):
-    assert triples(code("Maduro closed Venezuela's land borders with Brazil and Colombia.", date="2019-02-22")) \
-        == {("VENGOV", "163", "BRA"), ("VENGOV", "163", "COL")}
+    assert triples(code("Niger's junta closed the country's borders with Benin and Nigeria.", date="2023-06-01")) \
+        == {("NERGOV", "163", "BEN"), ("NERGOV", "163", "NGA")}
 
 
 def test_a_leader_resigning_gives_up_the_leadership_of_his_own_state(code):
-    assert triples(code("Georgian President Eduard Shevardnadze resigned on Sunday.", date="2003-11-23")) \
-        == {("GEOGOV", "0831", "GEO")}
+    assert triples(code("Peruvian President Pedro Pablo Kuczynski resigned on Wednesday.", date="2018-03-21")) \
+        == {("PERGOV", "0831", "PER")}
     # a particle the parser reads as an adverb is still the particle
-    assert {e.code for e in code("Peruvian President Manuel Merino stepped down after protests.",
-                                 date="2020-11-15")} == {"0831"}
+    assert {e.code for e in code("Sri Lankan President Gotabaya Rajapaksa stepped down after protests.",
+                                 date="2022-07-14")} == {"0831"}
     # refusing to resign is refusing to yield (124); a resignation of no one's state is nothing
-    assert {e.code for e in code("Kenya's vice-president has declined to resign.", date="2006-02-01")} == {"124"}
+    assert {e.code for e in code("Britain's prime minister has declined to resign.", date="2022-07-06")} == {"124"}
     assert code("The coach resigned after the defeat.", date="2023-06-01") == []
 
 
 def test_a_hyphenated_ceasefire_is_a_ceasefire(code):
-    assert triples(code("Afghan President Ashraf Ghani announced a three-day cease-fire with the Taliban.",
-                        date="2018-06-07")) == {("AFGGOV", "0871", "AFGINS")}
+    assert triples(code("Colombian President Gustavo Petro announced a six-month cease-fire with the ELN.",
+                        date="2023-06-01")) == {("COLGOV", "0871", "COLREB")}
 
 
 def test_agreeing_to_a_ceasefire_commits_to_it(code):
     # CAMEO's verb dictionary: AGREE (TO CEASEFIRE) is 0356; declaring one is 0871
-    assert triples(code("India and Pakistan agreed to a ceasefire in Kashmir.", date="2021-02-25")) \
-        == {("IND", "0356", "PAK"), ("PAK", "0356", "IND")}
+    assert triples(code("Armenia and Azerbaijan agreed to a ceasefire in Karabakh.", date="2023-06-01")) \
+        == {("ARM", "0356", "AZE"), ("AZE", "0356", "ARM")}
 
 
 def test_ready_to_act_is_the_copulas_subjects_intent(code):
-    assert triples(code("The United States is willing to provide a loan guarantee to Ukraine.",
-                        date="2015-01-01")) == {("USA", "0331", "UKR")}
-    assert triples(code("France said it was determined to mend ties with Rwanda.", date="2008-08-06")) \
-        == {("FRA", "032", "RWA")}
+    assert triples(code("Japan is willing to provide a loan guarantee to Sri Lanka.",
+                        date="2023-06-01")) == {("JPN", "0331", "LKA")}
+    assert triples(code("Germany said it was determined to mend ties with Poland.", date="2023-06-01")) \
+        == {("DEU", "032", "POL")}
 
 
 def test_a_first_name_the_parser_takes_for_a_preposition_is_still_the_subject(code):
     # the English model tags a sentence-initial "Barack" as a preposition
-    assert triples(code("Barack Obama and Vladimir Putin met in Zurich.", date="2014-01-01")) \
-        == {("USAGOV", "044", "RUSGOV"), ("RUSGOV", "044", "USAGOV")}
-    assert {e.code for e in code("Barack Obama and Vladimir Putin will meet in Zurich.", date="2014-01-01")} \
+    assert triples(code("Barack Obama and David Cameron met in London.", date="2014-01-01")) \
+        == {("GBRGOV", "043", "USAGOV"), ("USAGOV", "042", "GBRGOV")}
+    assert {e.code for e in code("Barack Obama and David Cameron will meet in London.", date="2014-01-01")} \
         == {"036"}
 
 
@@ -691,7 +691,7 @@ def test_an_offer_of_military_support_is_an_offer_of_military_aid(code):
 
 def test_forces_engaged_in_ethnic_cleansing_do_it(code):
     assert {(e.source.code, e.code) for e in code(
-        "Serb forces were engaged in ethnic cleansing against the Albanians of Kosovo.", date="1999-01-01")} \
+        "Serbian forces were engaged in ethnic cleansing against Bosnian Muslims.", date="1995-01-01")} \
         == {("SRBMIL", "203")}
 
 
@@ -707,8 +707,8 @@ def test_what_calling_someone_is(code, sentence, expected):
 
 def test_support_pledged_is_support_given_in_words(code):
     # CAMEO's verb dictionary: VOW / DECLARE / REAFFIRM SUPPORT is 051; pledged aid stays an intent
-    assert triples(code("Hungary pledged its full support for the Polish initiative.", date="2019-01-10")) \
-        == {("HUN", "051", "POL")}
+    assert triples(code("Hungary pledged its full support for Serbia.", date="2019-01-10")) \
+        == {("HUN", "051", "SRB")}
     assert {e.code for e in code("Japan pledged humanitarian aid to Turkey.", date="2023-02-08")} == {"0333"}
 
 
@@ -750,10 +750,10 @@ def test_a_domestic_event_takes_the_place_of_the_dateline(code):
 
 
 def test_a_foreign_event_does_not_take_the_place_of_the_dateline(code):
-    events = code("BRUSSELS -- The European Union is prolonging sanctions against the Syrian regime due to "
-                  "its continued crackdown against civilians.", date="2021-05-28")
-    # 'its' is the regime's (not the EU's), and the civilians are not Belgian
-    assert triples(events) == {("IGOEU", "163", "SYRGOV"), ("SYRGOV", "175", "---CVL")}
+    events = code("BRUSSELS -- The European Union extended its sanctions on Belarus's government because of its "
+                  "continued repression of opposition activists.", date="2023-06-01")
+    # the second 'its' is the government's (not the EU's), and the activists are not Belgian
+    assert triples(events) == {("IGOEU", "163", "BLRGOV"), ("BLRGOV", "175", "---OPP")}
     assert all(e.location is None for e in events)
 
 
@@ -766,8 +766,8 @@ def test_thousands_of_a_nation_are_its_people(code):
 
 
 def test_an_improvised_explosive_device_is_a_roadside_bombing(code):
-    assert triples(code("Three US soldiers were killed by an improvised explosive device planted by Taliban "
-                        "insurgents near Kandahar.", date="2010-06-01")) == {("AFGINS", "1833", "USAMIL")}
+    assert triples(code("Two Canadian soldiers were killed by an improvised explosive device planted by Taliban "
+                        "insurgents in Helmand.", date="2010-06-01")) == {("AFGINS", "1833", "CANMIL")}
 
 
 def test_warplanes_of_the_army_that_reports_their_strike(code):
@@ -779,7 +779,7 @@ def test_warplanes_of_the_army_that_reports_their_strike(code):
 def test_due_to_travel_is_scheduled_but_due_to_torture_is_a_cause(code):
     assert {e.code for e in code("Israeli Defence Minister Yoav Gallant is due to travel to Washington next week.",
                                  date="2023-04-09")} == {"036"}
-    assert code("A political prisoner died in Iran due to torture.", date="2023-04-09") == []
+    assert code("A detained journalist died in Egypt due to torture.", date="2023-04-09") == []
 
 
 def test_two_leaders_parsed_as_two_subjects_hold_talks_together(code):

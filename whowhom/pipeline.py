@@ -356,8 +356,8 @@ class Coder:
                 src = src if armed_abroad else _fill_country(src, location)
                 tgt = _fill_country(tgt, location)
             elif filed_at is not None and all(_sector_only(a) or a.country == filed_at.country for a in (src, tgt)):
-                # only for a domestic event there: "BRUSSELS -- the EU condemned the crackdown on
-                # civilians" is not about Belgian civilians
+                # only for a domestic event there: "BRUSSELS -- the EU condemned the repression of
+                # activists" is not about Belgian activists
                 src, tgt = _fill_country(src, filed_at), _fill_country(tgt, filed_at)
             where = location if location is not None else filed_at if (
                 filed_at is not None and src.country == tgt.country == filed_at.country) else None
@@ -368,7 +368,7 @@ class Coder:
             if src.code == tgt.code:
                 continue
             if "target=object-owner" in cand.path and tgt.country and tgt.country == src.country:
-                continue  # "sent Israeli fighter jets": the sender's own, not the recipient
+                continue  # "sent Israeli jets": the sender's own, not the recipient
             if cand.code in self.modality.visit_codes and not _can_visit(
                     tgt if cand.code == self.modality.home_location.get("040") else src,
                     sent, s.start, self.modality):

@@ -898,13 +898,13 @@ def _target_options(tok: Token, pattern: Pattern, sources: list[Token]) -> list[
         if victims and victims[0] not in sources:
             options.append(("victims-of-passive", tuple(_with_conj(victims[0]))))
     if pattern.pos == "noun" and pattern.code[:2] in ("18", "19", "20"):
-        # "a Taliban attack in Kabul *that killed a US soldier*": the victims of its clause.
+        # "a Hamas attack in Jerusalem *that killed an American tourist*": the victims of its clause.
         victims = [g for c in tok.children if c.dep_ == "relcl" for g in c.children
                    if g.dep_ == "dobj" and g not in sources]
         if victims:
             options.append(("relcl-dobj", tuple(_with_conj(victims[0]))))
     if pattern.pos == "verb" and (pattern.code[:2] == "07" or pattern.code[:3] == "033"):
-        # "provided $500 million in aid *to support Syrian refugees*": whom the aid is for.
+        # "provided 200 million euros in aid *to support Afghan refugees*": whom the aid is for.
         helped = [g for c in tok.children if c.dep_ == "advcl" and c.tag_ == "VB" for g in c.children
                   if g.dep_ == "dobj" and g not in sources]
         if helped:
