@@ -369,9 +369,8 @@ class Coder:
                 continue
             if "target=object-owner" in cand.path and tgt.country and tgt.country == src.country:
                 continue  # "sent Israeli jets": the sender's own, not the recipient
-            if cand.code in self.modality.visit_codes and not _can_visit(
-                    tgt if cand.code == self.modality.home_location.get("040") else src,
-                    sent, s.start, self.modality):
+            visitor = tgt if cand.code in self.modality.host_guest else src  # a host's guest is the target
+            if cand.code in self.modality.visit_codes and not _can_visit(visitor, sent, s.start, self.modality):
                 continue
             code, moved_by = self.violence.code_for(by_weapon[0] if by_weapon else cand.code, src, tgt,
                                                     src_words, tgt_words, both_ways)
@@ -461,7 +460,7 @@ def _sector_only(a: Actor) -> bool:
 
 def _fill_country(a: Actor, location) -> Actor:
     """'Muslims in Xinjiang' are Chinese: a sector without nationality takes the event's country."""
-    if (a.country is None and a.name is None and a.sector and a.resolved_by == "sector"
+    if (_sector_only(a) and a.sector and a.resolved_by == "sector"
             and location is not None and location.country):
         return replace(a, country=location.country, code=f"{location.country}{a.sector}",
                        resolved_by=f"{a.resolved_by or 'sector'}+location")
