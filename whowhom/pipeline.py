@@ -27,7 +27,7 @@ from whowhom.events.ontology import Codebook, default_codebook
 from whowhom.events.patterns import PatternSet, load_patterns
 from whowhom.events.violence import load_violence_rules
 from whowhom.nlp.pipeline import Sentence, TriggerFilter, load_nlp, split_sentences
-from whowhom.places.gazetteer import Gazetteer, dateline_place
+from whowhom.places.gazetteer import Gazetteer
 from whowhom.records import Actor, Document, Event, Location, Plover, Trigger, make_event_id
 
 _PRONOUNS = PERSON_PRONOUNS | GROUP_PRONOUNS | {"it"}
@@ -154,7 +154,7 @@ class Coder:
         ctx = DocContext(doc.date)
         # Where a wire dateline says the story was filed: the place of its domestic events
         # that name no place of their own ("TBILISI — Police detained 20 protesters").
-        filed_at = next((dateline_place(self.gazetteer, w.sentence.text, w.sentence.start)
+        filed_at = next((self.gazetteer.filed_at(w.sentence.text, w.sentence.start)
                          for w in items[:3] if w.sentence.dateline), None)
         last_date: EventDate | None = None
         last_date_at = -10
@@ -203,7 +203,7 @@ class Coder:
 
     def _country_actor(self, country: str, beside: Actor) -> Actor:
         """A state as the other party of its own actor's act (no words of its own in the text)."""
-        name = self.kb.countries[country].name if country in self.kb.countries else None
+        name = self.kb.country_name(country)
         return Actor(text=beside.text, code=country, country=country, sector=None, name=name,
                      start=beside.start, end=beside.end, resolved_by="own-country")
 
@@ -223,7 +223,7 @@ class Coder:
                                  plural=e.named.kind == "organization" or e.named.plural)
                     break
                 if e.kind in ("country", "metonym"):
-                    name = self.kb.countries[e.country].name if e.country in self.kb.countries else None
+                    name = self.kb.country_name(e.country)
                     actor = Actor(text=m.text, code=f"{e.country}{e.sector or ''}", country=e.country,
                                   sector=e.sector, name=name, start=start, end=end, resolved_by=e.kind)
                     ctx.remember(actor, w.sentence.index)
@@ -315,7 +315,7 @@ class Coder:
             loc = self.gazetteer.locate(sent, cand.trigger, {t.i for a in cand.sources for t in phrase_tokens(a)}, s.start)
             if loc is not None and loc.country:
                 place = Actor(text=loc.name, code=loc.country, country=loc.country,
-                              name=self.kb.countries[loc.country].name if loc.country in self.kb.countries else None,
+                              name=self.kb.country_name(loc.country),
                               start=loc.start, end=loc.end, resolved_by="location")
                 pairs = [(a, place) for a in sources]
         if not pairs:

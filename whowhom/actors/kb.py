@@ -161,6 +161,10 @@ class KnowledgeBase:
             self.by_surname[key] = [n for n in self.by_surname[key] if n not in old]
 
     # -- lookup ---------------------------------------------------------------------------
+    def country_name(self, code: str | None) -> str | None:
+        """The country's name for an ISO code, or None for a code the dictionary lacks."""
+        return self.countries[code].name if code in self.countries else None
+
     def lookup(self, phrase: str) -> list[Entry]:
         return list(self.phrases.get(phrase_key(phrase), []))
 

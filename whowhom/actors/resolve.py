@@ -190,7 +190,7 @@ class ActorResolver:
                         if head.lemma_.lower() in _PLACE_HEADS else None) \
                     or self._country_from_of(head, mentions)
                 if place_country:
-                    name = self.kb.countries[place_country].name if place_country in self.kb.countries else None
+                    name = self.kb.country_name(place_country)
                     return Actor(text=text, code=place_country, country=place_country, sector=None, name=name,
                                  start=text_start, end=text_end, resolved_by="place")
             if referent is not None or sector is None:
@@ -215,7 +215,7 @@ class ActorResolver:
             return Actor(text=text, code=f"---{sector}", country=None, sector=sector, name=None,
                          start=text_start, end=text_end,
                          resolved_by=f"{how}+unknown-name" if unknown_name else how)
-        name = self.kb.countries[country].name if country in self.kb.countries else None
+        name = self.kb.country_name(country)
         return Actor(text=text, code=f"{country}{sector or ''}", country=country, sector=sector,
                      name=name, start=text_start, end=text_end, resolved_by=how)
 
@@ -231,7 +231,7 @@ class ActorResolver:
             if pair:
                 return [self._as_referent(p, head, offset, date, f"coref:the two {head.lemma_.lower()}")
                         for p in pair]
-        speakers = _coordinated_speakers(head) or _reported_speaker(head)
+        speakers = _coordinated_speakers(head) or _reported_speaker(head) or _bound_its(head)
         if speakers:
             out = [a for t in speakers for a in self.resolve_all(t, mentions, ctx, sentence, offset, date)]
             if len(out) > 1 or (len(speakers) == 1 and len(out) == 1):
@@ -255,7 +255,7 @@ class ActorResolver:
                                 and all(a.country != e.country for a in out):
                             out.append(replace(actor, country=e.country,
                                                code=f"{e.country}{actor.sector or ''}",
-                                               name=self.kb.countries[e.country].name if e.country in self.kb.countries else None,
+                                               name=self.kb.country_name(e.country),
                                                resolved_by=f"{actor.resolved_by}+conjoined"))
         return out
 
@@ -519,27 +519,31 @@ def _is_affiliation(doc, m: Mention) -> bool:
         len(prev) == 2 and prev[1].text == "-" and prev[0].lower_ in ("pro", "anti"))
 
 
+def _bound_its(head: Token) -> list[Token]:
+    """"... pulled out most of *its* soldiers": 'its' is its own clause's subject, when that is
+    a singular noun or an 'it' standing for one; only for what the verb acts on, not a reason
+    or circumstance ("prolonged sanctions due to *its* crackdown"), which may be another's."""
+    if head.lower_ != "its" or head.dep_ != "poss":
+        return []
+    verb = head.head
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        if verb.dep_ == "pobj" and verb.head.head.pos_ in ("VERB", "AUX"):
+            return []
+        if verb.dep_ not in ("dobj", "pobj", "prep", "nsubj", "nsubjpass", "attr", "conj", "appos"):
+            return []
+        verb = verb.head
+    subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not subject or subject[0] is head:
+        return []
+    if subject[0].lower_ == "it":
+        return _reported_speaker(subject[0])
+    return [] if _not_one(subject[0]) else subject[:1]
+
+
 def _reported_speaker(head: Token) -> list[Token]:
     """"The Israeli army said *it* struck ...", "The US military sent troops after *it* pulled
     out ...": 'it' as the subject of a reported or adverbial clause is the subject of the clause
-    above (a singular noun; not a pronoun, which the context resolves). "... withdrew *its*
-    soldiers": 'its' is its own clause's subject, when that is a singular noun or such an 'it'."""
-    if head.lower_ == "its" and head.dep_ == "poss":
-        # only for what the verb acts on ("withdrew most of *its* soldiers"), not a reason or
-        # circumstance ("prolonged sanctions due to *its* crackdown"), which may be another's
-        verb = head.head
-        while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
-            if verb.dep_ == "pobj" and verb.head.head.pos_ in ("VERB", "AUX"):
-                return []
-            if verb.dep_ not in ("dobj", "pobj", "prep", "nsubj", "nsubjpass", "attr", "conj", "appos"):
-                return []
-            verb = verb.head
-        subject = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
-        if not subject or subject[0] is head:
-            return []
-        if subject[0].lower_ == "it":
-            return _reported_speaker(subject[0])
-        return [] if _not_one(subject[0]) else subject[:1]
+    above (a singular noun; not a pronoun, which the context resolves)."""
     if head.lower_ != "it" or head.dep_ not in ("nsubj", "nsubjpass") or head.head.dep_ not in ("ccomp", "advcl"):
         return []
     speaker = [c for c in head.head.head.children if c.dep_ == "nsubj"]

@@ -94,6 +94,15 @@ class Gazetteer:
             return None
         return place.country
 
+    def filed_at(self, dateline: str, offset: int) -> Location | None:
+        """Where a wire dateline says the report was filed: "TBILISI, Georgia —" is Tbilisi."""
+        name = re.split(r"[,(:—–]| -", dateline, maxsplit=1)[0].strip()
+        place = self.lookup(name)
+        if place is None or place.feature == "sea":
+            return None
+        return Location(name=place.name, country=place.country, lat=place.lat, lon=place.lon,
+                        feature=place.feature, start=offset, end=offset + len(name))
+
     # ---------------------------------------------------------------------------------
     def locate(self, sent: Doc, trigger: Token, skip: set[int], offset: int) -> Location | None:
         """The place the event happened, if the sentence says: "met X *in Tianjin*"."""
@@ -121,16 +130,6 @@ class Gazetteer:
         _, place, ent = best
         return Location(name=place.name, country=place.country, lat=place.lat, lon=place.lon,
                         feature=place.feature, start=offset + ent.start_char, end=offset + ent.end_char)
-
-
-def dateline_place(gazetteer: "Gazetteer", text: str, offset: int) -> Location | None:
-    """Where a wire dateline says the report was filed: "TBILISI, Georgia —" is Tbilisi."""
-    name = re.split(r"[,(:—–]| -", text, maxsplit=1)[0].strip()
-    place = gazetteer.lookup(name)
-    if place is None or place.feature == "sea":
-        return None
-    return Location(name=place.name, country=place.country, lat=place.lat, lon=place.lon,
-                    feature=place.feature, start=offset, end=offset + len(name))
 
 
 MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
