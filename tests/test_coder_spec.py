@@ -138,6 +138,18 @@ def test_protesters_protest_against_their_own_government(code):
     assert all(e.target.country != "RUS" for e in code("Russian hackers attacked the government's websites."))
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Opponents of the Kenyan government protested in Nairobi.", {("KENOPP", "140", "KENGOV")}),
+    ("Opponents of President William Ruto protested in Nairobi.", {("KENOPP", "140", "KENGOV")}),
+    # the government of the place the march goes through
+    ("Critics of the government marched through Nairobi.", {("KENOPP", "141", "KENGOV")}),
+    ("Thousands of opponents of President Kais Saied protested in Tunis.", {("TUNOPP", "140", "TUNGOV")}),
+])
+def test_opponents_of_someone_are_an_opposition_protesting_against_them(code, text, expected):
+    # (were coded as the government itself, or as its official complaint, 114)
+    assert triples(code(text, date="2024-06-25")) == expected
+
+
 def test_a_call_for_a_ceasefire_somewhere_is_an_appeal_to_that_country(code):
     events = code("The African Union called for an immediate ceasefire in Sudan.", date="2024-01-01")
     assert [(e.source.code, e.code, e.target.code) for e in events] == [("IGOAU", "0256", "SDN")]
@@ -222,12 +234,22 @@ def test_its_in_a_possessive_is_the_actor_named_before(code):
 @pytest.mark.parametrize("charge, expected", [
     ("of committing genocide", "1124"), ("of human rights abuses in Xinjiang", "1122"),
     ("of spying for Moscow", "1125"), ("of aggression along the border", "1123"),
-    ("of corruption", "1121"), ("of lying", "112")])
+    ("of corruption", "1121"), ("of lying", "112"),
+    ("of complicity in the 1994 genocide", "1124")])
 def test_the_charge_decides_the_kind_of_accusation(code, charge, expected):
     events = code(f"Canada accused the Chinese government {charge}.", date="2024-01-01")
     assert [(e.source.code, e.code, e.target.code) for e in events] == [("CAN", expected, "CHNGOV")]
     if expected != "112":
         assert "topics.yaml rule 'charge:" in events[0].rule
+
+
+def test_what_an_alleged_claim_says_is_neither_an_event_nor_an_accusation(code):
+    events = code("Rwanda accused France of spreading lies by claiming that Kigali had committed genocide "
+                  "in Congo.", date="2024-01-01")
+    assert triples(events) == {("RWA", "112", "FRA")}  # not RWAGOV 202 COD
+    # (the claim asserted is an accusation, as before)
+    assert triples(code("France claimed that Kigali had committed genocide in Congo.", date="2024-01-01")) \
+        == {("FRA", "112", "RWAGOV")}
 
 
 def test_troops_sent_for_a_peacekeeping_mission_are_peacekeeping(code):

@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 from whowhom.actors.kb import KnowledgeBase, load_kb
 from whowhom.actors.match import Mention, MentionIndex
 from whowhom.actors.resolve import (GROUP_NOUNS, GROUP_PRONOUNS, PAIR_NOUNS, PERSON_PRONOUNS, STATE_NOUNS,
-                                    ActorResolver, DocContext, phrase_tokens)
+                                    ActorResolver, DocContext, opposed_by, phrase_tokens)
 from whowhom.dates.resolve import EventDate, event_date, parse_expression, sentence_dates
 from whowhom.events.extract import Candidate, find_candidates, load_lemma_fixes, load_modality, weapon_words
 from whowhom.events.ontology import Codebook, default_codebook
@@ -288,6 +288,13 @@ class Coder:
             targets = [self._country_actor(a.country, a) for a in sources[:1] if a.country]
             if targets:
                 cand = replace(cand, path=cand.path.rsplit("target=", 1)[0] + "target=own-country")
+        if not any(_usable(a) for a in targets) and cand.code[:2] in self.modality.opposed_target_roots:
+            # "Opponents of Rwanda's Senate protested": against what they oppose.
+            opposed = tuple(o for o in (opposed_by(t) for t in cand.sources) if o is not None)
+            against = [a for t in opposed for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
+            if against:
+                targets, target_tokens = against, opposed
+                cand = replace(cand, path=cand.path.rsplit("target=", 1)[0] + "target=opposed-by-source")
         pairs: list[tuple[Actor, Actor]] = []
         both_ways = cand.mutual and not cand.pattern.converse
         mediators: list[Actor] = []
@@ -460,7 +467,7 @@ def _sector_only(a: Actor) -> bool:
 
 def _fill_country(a: Actor, location) -> Actor:
     """'Muslims in Xinjiang' are Chinese: a sector without nationality takes the event's country."""
-    if (_sector_only(a) and a.sector and a.resolved_by == "sector"
+    if (_sector_only(a) and a.sector and a.resolved_by in ("sector", "opponents-of")
             and location is not None and location.country):
         return replace(a, country=location.country, code=f"{location.country}{a.sector}",
                        resolved_by=f"{a.resolved_by or 'sector'}+location")

@@ -132,6 +132,16 @@ class ActorResolver:
         text_start = offset + head.doc[lo].idx
         text_end = offset + head.doc[hi - 1].idx + len(head.doc[hi - 1].text)
         text = head.doc.text[head.doc[lo].idx:head.doc[hi - 1].idx + len(head.doc[hi - 1].text)]
+        opposed = opposed_by(head)
+        if opposed is not None:
+            # "Opponents of the Kenyan government", "critics of President Ruto": the country's
+            # opposition, not the government the phrase names.
+            # (of a law or a dam, whosever it is: still an opposition, placed by the event)
+            them = self._resolve_phrase(opposed, mentions, ctx, sentence, offset, date)
+            country = them.country if them is not None else None
+            sector = "OPP" if them is None or them.sector != "OPP" else None
+            return Actor(text=text, code=f"{country or '---'}{sector or ''}", country=country,
+                         sector=sector, name=None, start=text_start, end=text_end, resolved_by="opponents-of")
         ids = {t.i for t in span}
         inside = [m for m in mentions if any(i in ids for i in range(m.start, m.end))
                   and not _is_affiliation(head.doc, m)]
@@ -485,6 +495,22 @@ def _referent(found: Seen, text: str, start: int, end: int, date: str | None, ho
                          name=found.named.name, start=start, end=end, resolved_by=how)
     return Actor(text=text, code=a.code, country=a.country, sector=a.sector, name=a.name,
                  start=start, end=end, resolved_by=how)
+
+
+# People named by whom they are against: "opponents of the government" are its opposition.
+OPPONENT_NOUNS = {"opponent", "critic", "detractor", "foe", "adversary"}
+
+
+def opposed_by(head: Token) -> Token | None:
+    """What "opponents of X", "critics of X" are against: X's head, else None."""
+    def of_object(t: Token) -> Token | None:
+        return next((g for p in t.children if p.dep_ == "prep" and p.lower_ == "of"
+                     for g in p.children if g.dep_ == "pobj"), None)
+    while head is not None and head.lower_ in CROWD_WORDS:  # "thousands of opponents of ..."
+        head = of_object(head)
+    if head is None or head.lemma_.lower() not in OPPONENT_NOUNS:
+        return None
+    return of_object(head)
 
 
 # Words that count people: "tens of thousands of Georgians" are Georgian people.

@@ -15,6 +15,7 @@ from importlib import resources
 import yaml
 from spacy.tokens import Doc, Token
 
+from whowhom.actors.resolve import OPPONENT_NOUNS
 from whowhom.events.patterns import Pattern, PatternSet, load_word_classes
 from whowhom.events.topics import TopicRules, load_topic_rules
 
@@ -84,6 +85,7 @@ class Modality:
     weapons_test_code: str
     own_state_roots: frozenset[str]
     own_state_sectors: frozenset[str]
+    opposed_target_roots: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -241,8 +243,12 @@ def _as_allegation(c: Candidate, modality: Modality) -> Candidate | None:
             and c.mood == "asserted":
         # "alleged that France had trained the militias": alleged, not reported as done.
         return None
+    if node.dep_ == "ccomp" and lemma_of(head) in modality.allegation and _mood(head, modality)[0] != "asserted":
+        # "accused France of lying by claiming that Kigali had committed genocide": a claim
+        # itself only alleged (or denied, or planned) makes neither an event nor an accusation.
+        return None
     if (node.dep_ != "ccomp" or c.code[:2] not in ROOTS_OF_CONFLICT or not c.sources
-            or lemma_of(head) not in modality.allegation or _mood(head, modality)[0] != "asserted"):
+            or lemma_of(head) not in modality.allegation):
         return c
     if all(t.pos_ == "PRON" for t in c.sources):
         # "The group claimed that it had attacked X": the speaker is the doer.
@@ -451,13 +457,18 @@ def _infinitive_subjects(tok: Token) -> list[Token]:
     return [s for c in _infinitives(tok) for s in c.children if s.dep_ == "nsubj"]
 
 
+# People of a side, not a count of it: "supporters of the government" are not the government.
+NOT_COUNTING = OPPONENT_NOUNS | {"supporter", "follower", "loyalist", "ally"}
+
+
 def _subject_lemmas(tok: Token) -> set[str]:
     """The subject's lemma, and what it counts ("hundreds *of troops*")."""
     out = set()
     for c in tok.children:
         if c.dep_ in SUBJ:
-            counted = [g for p in c.children if p.dep_ == "prep" and p.lower_ == "of"
-                       for g in p.children if g.dep_ == "pobj"]
+            # ("opponents *of the government*" are not the government)
+            counted = [] if c.lemma_.lower() in NOT_COUNTING else [
+                g for p in c.children if p.dep_ == "prep" and p.lower_ == "of" for g in p.children if g.dep_ == "pobj"]
             for head in [c, *counted]:
                 out.add(head.lemma_.lower())
                 # "peacekeeping troops", "riot police": modifier and head as one subject word

@@ -59,9 +59,23 @@ def _phrase_words(trigger: Token, preps: frozenset[str]) -> set[str]:
     while stack:
         tok = stack.pop()
         if tok.dep_ in ("prep", "agent") and tok.lower_ in preps:
-            _add_words(words, (t for t in tok.subtree if t is not tok))
+            _add_words(words, (t for t in _own_words(tok) if t is not tok))
         stack.extend(c for c in tok.children if c.dep_ in _PHRASE_DEPS)
     return words
+
+
+# A clause inside the phrase says something else: "accused Rwanda *of making accusations by
+# alleging that Paris played a role in the genocide*" is not a genocide charge against Rwanda.
+_OTHER_CLAUSES = {"ccomp", "advcl", "relcl"}
+
+
+def _own_words(tok: Token) -> list[Token]:
+    out, stack = [], [tok]
+    while stack:
+        t = stack.pop()
+        out.append(t)
+        stack.extend(c for c in t.children if c.dep_ not in _OTHER_CLAUSES)
+    return out
 
 
 def _add_words(words: set[str], tokens) -> None:

@@ -22,7 +22,7 @@ from whowhom.nlp.spans import proper_names
 from whowhom.records import Location
 
 LOC_PREPS = {"in", "at", "near", "outside", "inside", "across", "into", "throughout", "around",
-             "within", "on"}
+             "within", "on", "through"}
 # A bigger city wins an ambiguous name; below this size a name alone is not trusted.
 MIN_POPULATION_FOR_ALIAS = 100_000
 MIN_POPULATION_FOR_SPELLING = 20_000
