@@ -764,6 +764,30 @@ def test_the_army_is_the_army_of_the_country_named_before(code):
     assert not [e for e in events if e.sentence_id == 4 and e.root_code == "18"]
 
 
+def test_the_junta_is_the_junta_named_before_not_the_last_government_named(code):
+    events = code("Niger's military junta ordered the French ambassador to leave the country. "
+                  "The junta accused France of meddling in Niger's affairs.", date="2023-08-26")
+    assert [(e.source.code, e.code, e.target.code) for e in events if e.sentence_id == 1] == [
+        ("NERGOV", "112", "FRA")]  # (was FRAGOV: the ambassador's)
+
+
+def test_the_government_is_the_one_named_as_a_government_before(code):
+    events = code("The United States criticised the government of President Nicolas Maduro. "
+                  "Maduro accused Washington of plotting a coup. "
+                  "Colombia offered to mediate between the government and the opposition.", date="2024-07-23")
+    assert ("COL", "039", "VENGOV") in triples(events)  # not USAGOV, the last government named
+
+
+@pytest.mark.parametrize("text, date, source", [
+    ("Thousands of junta supporters rallied outside the French military base in Niamey.", "2023-08-26", "NERCVL"),
+    ("Supporters of President Donald Trump stormed the Capitol in Washington.", "2021-01-06", "USACVL"),
+    # (a party's or an opposition leader's supporters stay theirs)
+    ("Supporters of the opposition leader protested in Nairobi.", "2023-08-26", "KENOPP"),
+])
+def test_supporters_of_the_state_are_civilians_not_the_state(code, text, date, source):
+    assert {e.source.code for e in code(text, date=date)} == {source}
+
+
 def test_a_domestic_event_takes_the_place_of_the_dateline(code):
     events = code("TBILISI, Georgia — Police used tear gas to disperse the protesters.",
                   date="2024-05-01")
@@ -813,3 +837,28 @@ def test_two_leaders_parsed_as_two_subjects_hold_talks_together(code):
 def test_retaliating_with_air_strikes_is_the_air_strikes(code):
     assert triples(code("Israel retaliated with air strikes on Gaza.", date="2023-04-09")) == {("ISR", "195", "PSE")}
     assert triples(code("China retaliated against the United States.", date="2023-04-09")) == {("CHN", "130", "USA")}
+
+
+# --- session 6: joint drills, threats of force, warnings ---------------------------------------
+
+def test_joint_drills_of_two_named_states_are_with_each_other_wherever_held(code):
+    events = code("Japan and Australia held joint drills in the Coral Sea.", date="2024-01-01")
+    assert triples(events) == {("JPN", "062", "AUS"), ("AUS", "062", "JPN")}
+    # ... announced for next week: an intention to cooperate militarily
+    events = code("Manila and Washington will hold joint naval exercises in the South China Sea next week.",
+                  date="2024-01-01")
+    assert {(e.source.country, e.code, e.target.country) for e in events} == {
+        ("PHL", "0312", "USA"), ("USA", "0312", "PHL")}
+    # drills held near a third state are a show of force towards it
+    assert roots(code("China and Russia held naval drills near Japan.", date="2024-01-01")) == {
+        ("CHN", "15", "JPN"), ("RUS", "15", "JPN")}
+
+
+def test_threatening_or_warning_to_use_force_is_a_threat_of_military_force(code):
+    assert triples(code("ECOWAS threatened to use force in Niger.", date="2023-08-20")) == {
+        ("IGOECW", "138", "NER")}
+    assert triples(code("Russia warned that it would use force in Ukraine.", date="2022-01-20")) == {
+        ("RUS", "138", "UKR")}
+    # a warning about what others will do is a prediction, not an event
+    assert code("The UN warned that the fighting would displace thousands of people.", date="2024-01-01") == []
+    assert code("Iran warned that Israel would attack Lebanon.", date="2024-01-01") == []

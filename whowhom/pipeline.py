@@ -235,10 +235,15 @@ class Coder:
                 if sector is None:
                     continue
                 head = w.tokens[m.end - 1]
-                owners = [o for c in head.children if c.dep_ in ("poss", "amod", "compound")
-                          for o in w.mentions if o.covers(c.i)]
+                # ... and "the government of President Maduro", "the army of Sudan"
+                of_objects = [g for p in head.children if p.dep_ == "prep" and p.lower_ == "of"
+                              for g in p.children if g.dep_ == "pobj"]
+                owners = [o for c in [*(c for c in head.children if c.dep_ in ("poss", "amod", "compound")),
+                                      *of_objects] for o in w.mentions if o.covers(c.i)]
                 country = next((e.country for o in owners for e in o.entries
-                                if e.kind in ("country", "demonym") and e.country), None)
+                                if e.kind in ("country", "demonym") and e.country), None) or next(
+                    (role.country for o in owners for e in o.entries if e.kind == "named" and e.named
+                     for role in [e.named.role_on(date)] if role is not None and role.country), None)
                 if country:
                     first = w.tokens[min(m.start, min(o.start for o in owners))]
                     start = w.sentence.start + first.idx
@@ -467,7 +472,7 @@ def _sector_only(a: Actor) -> bool:
 
 def _fill_country(a: Actor, location) -> Actor:
     """'Muslims in Xinjiang' are Chinese: a sector without nationality takes the event's country."""
-    if (_sector_only(a) and a.sector and a.resolved_by in ("sector", "opponents-of")
+    if (_sector_only(a) and a.sector and a.resolved_by in ("sector", "opponents-of", "sector+supporters")
             and location is not None and location.country):
         return replace(a, country=location.country, code=f"{location.country}{a.sector}",
                        resolved_by=f"{a.resolved_by or 'sector'}+location")

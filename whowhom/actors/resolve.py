@@ -112,6 +112,11 @@ class ActorResolver:
         if head.lemma_.lower() in WATERS and head.text[:1].isupper():
             return None  # "the Sea of Japan", "the Gulf of Mexico": water, not the state it is named for
         actor = self._resolve_phrase(head, mentions, ctx, sentence, offset, date)
+        if actor is not None and actor.sector in STATE_SECTORS and _supporters(head):
+            # "Thousands of junta supporters", "supporters of President Trump": people who back
+            # the state, not the state.
+            return replace(actor, code=f"{actor.country or '---'}CVL", sector="CVL", name=None,
+                           resolved_by=f"{actor.resolved_by}+supporters")
         if (actor is None or actor.country is None) and is_name(head):
             # "Harry Tseng, Taiwan's deputy foreign minister": a name we do not know, described
             # by an apposition that says who the person is.
@@ -213,8 +218,15 @@ class ActorResolver:
             country = self._country_from_of(head, mentions)
         if country is None and _is_definite(head) and not any(t.pos_ == "PROPN" for t in span):
             # "Sudan's army ... *The army* accused the RSF": the one of that sector named before.
+            # The one named with the same word first: "Niger's junta ordered the French
+            # ambassador out ... *The junta* accused France" is Niger's junta, not the envoy's government.
+            def of_sector(x: Seen) -> bool:
+                return x.actor.sector == sector and x.actor.country is not None and x.actor.name is None
+            word = head.lemma_.lower()
+            # (a named one too: "the government of President Maduro ... *the government*")
             seen = ctx.last(sentence, lambda x: x.actor.sector == sector and x.actor.country is not None
-                            and x.actor.name is None, text_start, window=SECTOR_COREF_WINDOW)
+                            and word in _lemmas(x.actor.text), text_start, window=SECTOR_COREF_WINDOW) \
+                or ctx.last(sentence, of_sector, text_start, window=SECTOR_COREF_WINDOW)
             if seen is not None:
                 country, how = seen.actor.country, f"{how}+coref:the {head.lemma_.lower()}"
         if country is None:
@@ -497,8 +509,27 @@ def _referent(found: Seen, text: str, start: int, end: int, date: str | None, ho
                  start=start, end=end, resolved_by=how)
 
 
+def _lemmas(text: str) -> set[str]:
+    """Crude lemmas of a phrase's words, enough to match "armies" with "army"."""
+    words = text.lower().replace("'s", " ").split()
+    return set(words) | {w[:-3] + "y" for w in words if w.endswith("ies")} | {w[:-1] for w in words if w.endswith("s")}
+
+
 # People named by whom they are against: "opponents of the government" are its opposition.
 OPPONENT_NOUNS = {"opponent", "critic", "detractor", "foe", "adversary"}
+
+
+SUPPORTER_NOUNS = {"supporter", "loyalist", "follower", "backer", "sympathizer", "sympathiser"}
+STATE_SECTORS = {"GOV", "MIL", "COP", "JUD", "LEG", "SPY"}
+
+
+def _supporters(head: Token) -> bool:
+    while head.lower_ in CROWD_WORDS:
+        head = next((g for p in head.children if p.dep_ == "prep" and p.lower_ == "of"
+                     for g in p.children if g.dep_ == "pobj"), head)
+        if head.lower_ in CROWD_WORDS and not any(p.dep_ == "prep" for p in head.children):
+            break
+    return head.lemma_.lower() in SUPPORTER_NOUNS
 
 
 def opposed_by(head: Token) -> Token | None:

@@ -86,6 +86,7 @@ class Modality:
     own_state_roots: frozenset[str]
     own_state_sectors: frozenset[str]
     opposed_target_roots: frozenset[str]
+    own_intent_speech: frozenset[str]
 
 
 @lru_cache(maxsize=1)
@@ -395,10 +396,17 @@ def _choose(tok: Token, pats: list[Pattern]) -> Pattern | None:
         return None
     # Among equally specific patterns, the one whose target the sentence fills: "conduct
     # exercises *with* X" (062) against "conduct exercises *in* X" (150).
+    # A reciprocal act of two joint subjects fills it too: "Japan and Australia held joint drills
+    # in the Coral Sea" are drills with each other (062), not a show of force there (150); but
+    # drills "near Japan" are aimed at Japan.
     top = [p for p in fitting if p.specificity == fitting[0].specificity]
-    for p in top:
-        if any(slot != "object-owner" for slot, _ in _target_options(tok, p, [])):
-            return p
+    filled = {id(p): {slot for slot, _ in _target_options(tok, p, [])} - {"object-owner"} for p in top}
+    joint_subjects = any(p.reciprocal for p in top) and tok.pos_ == "VERB" and len(_verb_sources(tok)[0]) > 1
+    tests = [lambda p: filled[id(p)] - {"prep:in"}, lambda p: p.reciprocal] if joint_subjects else []
+    for fits in [*tests, lambda p: filled[id(p)]]:
+        for p in top:
+            if fits(p):
+                return p
     return fitting[0]
 
 
@@ -612,6 +620,8 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
                 mood, governor = "failed", node
             elif (lemma in m.intent or (lemma in m.scheduled and via == "xcomp")) and mood == "asserted":
                 mood, governor = "intent", node
+            elif lemma in m.own_intent_speech and via == "ccomp" and mood == "intent" and _own_act(tok, node):
+                governor = node  # "Iran warned it would retaliate": its own act, a threat
             elif lemma in m.nonfactive and node.pos_ in ("VERB", "AUX", "ADJ", "NOUN"):
                 return "blocked", None
             elif lemma in m.nonfactive_nouns and node.pos_ == "NOUN":
@@ -627,6 +637,15 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
         node = node.head
         first = False
     return mood, governor
+
+
+def _own_act(tok: Token, speaker_verb: Token) -> bool:
+    """Whether the clause's subject is the speaker ("Iran warned *it* would retaliate")."""
+    subj = next((c for c in tok.children if c.dep_ in SUBJ), None)
+    speaker = next((c for c in speaker_verb.children if c.dep_ in SUBJ), None)
+    if subj is None or speaker is None:
+        return False
+    return subj.lower_ in ("it", "they", "he", "she", "we") or subj.lower_ == speaker.lower_
 
 
 def _is_purpose(tok: Token, m: Modality) -> bool:
