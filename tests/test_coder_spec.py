@@ -862,3 +862,33 @@ def test_threatening_or_warning_to_use_force_is_a_threat_of_military_force(code)
     # a warning about what others will do is a prediction, not an event
     assert code("The UN warned that the fighting would displace thousands of people.", date="2024-01-01") == []
     assert code("Iran warned that Israel would attack Lebanon.", date="2024-01-01") == []
+
+
+def test_a_finite_verb_after_an_accusation_is_the_accusers_second_act(code):
+    events = code("Maduro accused Washington of plotting a coup and expelled three American diplomats.",
+                  date="2024-07-23")
+    assert triples(events) == {("VENGOV", "112", "USAGOV"), ("VENGOV", "161", "USAGOV")}
+
+
+def test_a_finite_conjunct_has_its_own_polarity_and_the_speakers_subject(code):
+    # "accused" is parsed as the conjunct of the negated, passive "were not involved"
+    events = code("Armenia's Prime Minister Nikol Pashinyan said Armenian troops were not involved and accused "
+                  "Azerbaijan of seeking to drive out the region's ethnic Armenians.", date="2023-09-20")
+    assert triples(events) == {("ARMGOV", "112", "AZE")}
+    # a shared auxiliary still negates both
+    assert code("Iran did not attack Israel and kill civilians.", date="2023-09-20") == []
+
+
+def test_a_name_followed_by_a_relative_clause_is_the_subject_of_the_participle_after_it(code):
+    events = code("Azerbaijan attacked Armenia. Russia, which has about 2,000 peacekeepers in the region, "
+                  "called on both sides to stop the bloodshed.", date="2023-09-20")
+    assert {(e.source.code, e.root_code, e.target.code) for e in events if e.sentence_id == 1} == {
+        ("RUS", "02", "ARM"), ("RUS", "02", "AZE")}
+
+
+def test_what_a_pledge_says_its_maker_will_do_is_an_intent(code):
+    events = code("French Foreign Minister Catherine Colonna visited Yerevan on Tuesday and pledged that France "
+                  "would deliver military equipment to Armenia.", date="2023-10-03")
+    assert ("FRA", "0332", "ARM") in triples(events)
+    # (a wish for another's act stays a wish)
+    assert ("RUSGOV", "138", "CHE") not in triples(code("Obama wants Putin to attack Switzerland.", date="2014-01-01"))

@@ -635,6 +635,10 @@ def _clause_subject_starts(head: Token, offset: int, pronoun_only: bool = True) 
         if node.pos_ in ("VERB", "AUX") or node.head.i == node.i:
             break
         node = node.head
+    if node.dep_ == "acl" and node.tag_ == "VBN" and node.head.dep_ == "ROOT" and node.head.pos_ == "PROPN":
+        # "Russia, which has peacekeepers there, called on both sides": the name is the subject
+        # the parser missed (as the event coder takes it).
+        return frozenset(offset + t.idx for t in phrase_tokens(node.head))
     return frozenset(offset + t.idx for c in node.children if c.dep_ == "nsubj" for t in c.subtree)
 
 

@@ -573,6 +573,10 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
         # ("accused X of looting hospitals *and using* civilians as shields": the second reason too)
         if node.dep_ not in ("pcomp", "prep", "conj") or node.head.i == node.i:
             break
+        if node.dep_ == "conj" and node.tag_ in ("VBD", "VBZ") and node.head.tag_ == "VBG":
+            # "accused Washington of plotting a coup *and expelled* three diplomats": a finite
+            # verb is not part of the gerund's phrase but the main clause's second act.
+            break
         node = node.head
     if (tok.dep_ == "conj" and tok.tag_ == "VBG" and tok.head.tag_ in ("VBD", "VBZ", "VBP")
             and not any(c.dep_ in ("aux", "auxpass") or c.dep_ in SUBJ for c in tok.children)):
@@ -584,7 +588,10 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
     via = ""
     while True:
         kids = list(node.children)
-        negated = any(c.dep_ == "neg" for c in kids) or any(
+        # (a finite conjunct has its own polarity: "said troops were *not* involved and
+        # *accused* Azerbaijan of ...")
+        own_polarity = via == "conj" and tok.tag_ in ("VBD", "VBZ", "VBP")
+        negated = not own_polarity and any(c.dep_ == "neg" for c in kids) or not own_polarity and any(
             c.lower_ in ("never", "no") and c.dep_ in ("advmod", "det", "neg") for c in kids if not (first and c.dep_ == "det"))
         if negated:
             # "X will not / would not do Y" is a refusal (CAMEO 12), not a mere absence.
@@ -611,8 +618,10 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
         # "scheduled to give a speech and meet with dissidents" (its own governor still counts).
         if not first and via != "conj":
             own_subject = any(c.dep_ in SUBJ for c in tok.children)
-            if (lemma in m.refuse or lemma in m.intent) and own_subject:
+            infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+            if (lemma in m.refuse or lemma in m.intent) and own_subject and (via != "ccomp" or infinitive):
                 # "Obama wants Putin to attack": a wish about someone else's act, not an act.
+                # ("pledged *that France would* deliver arms" is the pledge's content)
                 return "blocked", None
             if lemma in m.refuse and mood == "asserted":
                 mood, governor = "refusal", node
@@ -663,8 +672,8 @@ def _reported(tok: Token, m: Modality) -> bool:
         if node.dep_ not in ("ccomp", "conj") or node.head.i == node.i:
             return False
         node = node.head
-        if node.lemma_.lower() in m.speech:
-            return True
+        if node.lemma_.lower() in m.speech or node.lemma_.lower() in m.intent:
+            return True  # ("pledged that France would deliver arms": a pledge's would is intent too)
     return False
 
 
@@ -768,6 +777,14 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
             # "Modi and Sharif held talks", parsed with two subjects instead of one coordination
             return [t for s in subj for t in _with_conj(s)], "source=nsubj"
         return _with_conj(subj[0]), "source=nsubj"
+    head = tok.head
+    if (tok.dep_ == "conj" and head.dep_ == "ccomp" and not any(c.dep_ == "auxpass" for c in tok.children)
+            and any(c.dep_ in PASS_SUBJ for c in head.children) and not any(c.dep_ in SUBJ for c in head.children)):
+        # "Pashinyan said Armenian troops *were not involved* and *accused* Azerbaijan": an active
+        # verb parsed as the conjunct of a passive reported clause is the speaker's second act.
+        speaker = [c for c in head.head.children if c.dep_ in SUBJ]
+        if speaker:
+            return _with_conj(speaker[0]), f"source=nsubj-of-{head.head.lemma_}"
     node = tok
     hops = 0
     # ("Vietnam is *ready to contribute* troops": through the adjective to the copula's subject)
@@ -783,6 +800,11 @@ def _verb_sources(tok: Token) -> tuple[list[Token], str]:
         if subj and parent.pos_ in ("VERB", "AUX"):
             return _with_conj(subj[0]), f"source=nsubj-of-{parent.lemma_}"
         node = parent
+    if tok.dep_ == "acl" and tok.tag_ == "VBN" and tok.head.dep_ == "ROOT" and tok.head.pos_ == "PROPN" and any(
+            c.dep_ == "punct" and c.text == "," and c.i < tok.i for c in tok.head.children):
+        # "Russia, which has peacekeepers there, *called on* both sides": no main verb found, the
+        # participle after the name's commas is it.
+        return _with_conj(tok.head), "source=nsubj"
     if tok.dep_ == "acl" and tok.tag_ == "VBN":
         return [], "source=none(participle)"  # "soldiers killed in Ukraine": the noun suffered it
     if tok.dep_ in ("relcl", "acl"):
