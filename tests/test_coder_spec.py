@@ -892,3 +892,24 @@ def test_what_a_pledge_says_its_maker_will_do_is_an_intent(code):
     assert ("FRA", "0332", "ARM") in triples(events)
     # (a wish for another's act stays a wish)
     assert ("RUSGOV", "138", "CHE") not in triples(code("Obama wants Putin to attack Switzerland.", date="2014-01-01"))
+
+
+# --- reactions to an act told just before ----------------------------------------------------
+
+def test_a_reaction_to_the_act_told_just_before_is_aimed_at_its_doer(code):
+    events = code("Iran barred several United Nations inspectors from monitoring its nuclear programme. "
+                  "Rafael Grossi condemned the decision as a serious blow. Germany welcomed the move.",
+                  date="2023-09-16")
+    assert {(e.sentence_id, e.source.code, e.code, e.target.code) for e in events if e.sentence_id} == {
+        (1, "IGOUNOIAE", "111", "IRN"), (2, "DEU", "051", "IRN")}  # (not at Grossi's condemnation)
+    grossi = next(e for e in events if e.sentence_id == 1)
+    assert grossi.target.text == "the decision" and "doer-of-earlier-act" in grossi.rule
+    # the noun says which act: "the attack" is the shelling's
+    events = code("Russian forces shelled Kharkiv on Monday. Ukraine condemned the attack.", date="2024-05-20")
+    assert ("UKR", "111", "RUSMIL") in triples(events)
+
+
+def test_a_reaction_to_an_act_not_told_nearby_has_no_target(code):
+    events = code("Russian forces shelled Kharkiv on Monday. The weather was cold. Markets were calm. "
+                  "Ukraine condemned the attack.", date="2024-05-20")
+    assert not [e for e in events if e.sentence_id == 3]

@@ -138,7 +138,9 @@ class Coder:
             return True
         covered = {i for m in mentions for i in range(m.start, m.end)}
         others = sum(1 for t in toks if t.i not in covered and (
-            t.lower_ in _REFERRING or (t.i > 0 and t.text[:1].isupper() and t.is_alpha)))
+            t.lower_ in _REFERRING or (t.i > 0 and t.text[:1].isupper() and t.is_alpha)
+            # "condemned *the decision*": the doer of an act told before
+            or (t.lower_ in self.modality.act_nouns and t.i > 0 and toks[t.i - 1].lower_ in ("the", "this", "that"))))
         return len(mentions) + min(others, 1) >= 2
 
     # ------------------------------------------------------------------------------------
@@ -178,11 +180,35 @@ class Coder:
                     hits.append(TriggerHit(s.index, entry.code, entry.plover_type, cand.trigger.text,
                                            _trigger_score(cand), cand.pattern.where))
                 events.extend(self._events_of_candidate(doc, s, sent, w.mentions, cand, ctx, last_date, historical,
-                                                        filed_at))
+                                                        filed_at, earlier=events))
             found = _explicit_date(sent, doc.date)
             if found:
                 last_date, last_date_at = found, s.index
         return _dedupe_sentence_events(events, self.min_confidence)
+
+    def _doer_of(self, heads: tuple, earlier: list[Event], s: Sentence) -> Actor | None:
+        """The source of the act a bare "the decision", "the arrest", "the attack" refers to: the
+        last event of the two sentences before whose kind the noun names."""
+        if len(heads) != 1:
+            return None
+        head = heads[0]
+        roots = self.modality.act_nouns.get(head.lemma_.lower())
+        if roots is None or not _is_bare_definite(head):
+            return None
+        words = sorted(phrase_tokens(head), key=lambda t: t.i)
+        start = s.start + words[0].idx
+        text = head.doc.text[words[0].idx:words[-1].idx + len(words[-1].text)]
+        for e in reversed(earlier):
+            if e.sentence_id >= s.index:
+                continue
+            if e.sentence_id < s.index - 2:
+                return None
+            if e.root_code in ("10", "11", "12") or e.code == "051":
+                continue  # (another reaction is not what "the move" refers to)
+            if (roots == "any" or e.root_code in roots.split()) and _usable(e.source):
+                return replace(e.source, text=text, start=start, end=start + len(text),
+                               resolved_by=f"doer-of-earlier-act:{e.event_id}")
+        return None
 
     def _speaker(self, trigger, mentions: list[Mention], ctx: DocContext, s: Sentence,
                  when: str | None) -> Actor | None:
@@ -253,7 +279,8 @@ class Coder:
 
     def _events_of_candidate(self, doc: Document, s: Sentence, sent: Doc, mentions: list[Mention],
                              cand: Candidate, ctx: DocContext, last_date: EventDate | None,
-                             historical: bool = False, filed_at: Location | None = None) -> list[Event]:
+                             historical: bool = False, filed_at: Location | None = None,
+                             earlier: list[Event] | None = None) -> list[Event]:
         date = event_date(sent, cand.trigger, doc.date, last_date, skip=set())
         when = date.value if date else doc.date
         sources = [a for t in cand.sources for a in self.resolver.resolve_all(t, mentions, ctx, s.index, s.start, when)]
@@ -288,6 +315,15 @@ class Coder:
                 target_tokens = heads
                 target_words = _words(named_heads)
                 break
+        if not any(_usable(a) for a in targets) and earlier and cand.code[:2] in self.modality.reaction_roots:
+            # "Iran barred UN inspectors ... Grossi condemned *the decision*": a reaction to an
+            # act told just before is aimed at whoever did it.
+            for slot, heads in cand.target_options:
+                doer = self._doer_of(heads, earlier, s)
+                if doer is not None:
+                    targets, target_tokens = [doer], heads
+                    cand = replace(cand, path=cand.path.rsplit("target=", 1)[0] + f"target={slot}>doer-of-earlier-act")
+                    break
         if not any(_usable(a) for a in targets) and "own-country" in cand.pattern.target:
             # "President X resigned": an act towards the actor's own state.
             targets = [self._country_actor(a.country, a) for a in sources[:1] if a.country]
@@ -558,6 +594,14 @@ def _rank(e: Event) -> tuple[bool, float, int]:
     """Among events of one root in one sentence, the specific code wins over the catch-all
     ("agreed to meet": 036 over 030), then the more confident."""
     return (not e.code.endswith("0") or len(e.code) == 4, e.confidence, len(e.code))
+
+
+def _is_bare_definite(head) -> bool:
+    """"the decision", "the move": no owner, no modifier that could say whose it is."""
+    kids = list(head.children)
+    return any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in kids) and not any(
+        c.dep_ in ("poss", "amod", "compound", "nmod", "relcl", "acl") or (c.dep_ == "prep" and c.lower_ in ("of", "by"))
+        for c in kids)
 
 
 def _dedupe_sentence_events(events: list[Event], min_confidence: float) -> list[Event]:

@@ -87,6 +87,8 @@ class Modality:
     own_state_sectors: frozenset[str]
     opposed_target_roots: frozenset[str]
     own_intent_speech: frozenset[str]
+    reaction_roots: frozenset[str]
+    act_nouns: dict[str, str]
 
 
 @lru_cache(maxsize=1)
