@@ -913,3 +913,29 @@ def test_a_reaction_to_an_act_not_told_nearby_has_no_target(code):
     events = code("Russian forces shelled Kharkiv on Monday. The weather was cold. Markets were calm. "
                   "Ukraine condemned the attack.", date="2024-05-20")
     assert not [e for e in events if e.sentence_id == 3]
+
+
+def test_the_two_sides_are_the_storys_main_parties_not_the_last_two_named(code):
+    events = code("The European Union agreed on Friday to impose tariffs on electric vehicles imported from China. "
+                  "China said it firmly opposed the decision. "
+                  "Hungary voted against the tariffs, while France and Italy supported them. "
+                  "The two sides will continue talks next month, an EU official said.", date="2024-10-04")
+    assert ("IGOEU", "1312", "CHN") in triples(events)  # an intended sanction: a threat of one
+    assert ("CHN", "110", "IGOEU") in triples(events)  # "the decision" is the EU's
+    assert {(e.source.code, e.target.code) for e in events if e.sentence_id == 3} == {
+        ("IGOEU", "CHN"), ("CHN", "IGOEU")}  # not France and Italy
+
+
+def test_a_subjectless_said_at_the_end_has_its_speakers_parsed_as_objects_not_as_victims(code):
+    events = code("YANGON, Myanmar — Myanmar's military launched air strikes on villages on Tuesday, killing at "
+                  "least 30 civilians, local media and a resistance group said.", date="2024-03-12")
+    assert "MMRMED" not in {e.target.code for e in events}
+    assert ("MMRMIL", "MMRCVL") in {(e.source.code, e.target.code) for e in events}
+
+
+def test_a_date_in_a_since_clause_does_not_make_what_follows_background(code):
+    events = code("The junta has been fighting rebel groups since it seized power in a coup in February 2021. "
+                  "The Arakan Army said on Monday its fighters had captured a military base in Rakhine.",
+                  date="2024-03-12")
+    capture = [e for e in events if e.sentence_id == 1]
+    assert capture and all(e.date == "2024-03-11" for e in capture)

@@ -181,6 +181,10 @@ class Coder:
                                            _trigger_score(cand), cand.pattern.where))
                 events.extend(self._events_of_candidate(doc, s, sent, w.mentions, cand, ctx, last_date, historical,
                                                         filed_at, earlier=events))
+            for e in events:
+                if e.sentence_id == s.index:
+                    ctx.count_party(e.source)
+                    ctx.count_party(e.target)
             found = _explicit_date(sent, doc.date)
             if found:
                 last_date, last_date_at = found, s.index
@@ -463,13 +467,18 @@ class Coder:
 OWNER_PREPS = ("from", "by", "with", "of", "between", "in")
 
 
+MADE_VERBS = {"import", "make", "produce", "manufacture", "export", "ship", "build", "grow"}
+
+
 def _owners(tok) -> list:
     """Whose a thing is: its possessor, or the object of from/by/with/of/between, or where it
     is ("a summit on the unrest *in Iran*")."""
     if tok.pos_ not in ("NOUN",):
         return []
     out = [c for c in tok.children if c.dep_ == "poss"]
-    for prep in tok.children:
+    # "tariffs on electric vehicles *imported from China*", "steel *made in China*"
+    made = [c for c in tok.children if c.dep_ == "acl" and c.tag_ == "VBN" and c.lemma_.lower() in MADE_VERBS]
+    for prep in [*tok.children, *(p for m in made for p in m.children)]:
         if prep.dep_ == "prep" and prep.lower_ in OWNER_PREPS:
             for obj in prep.children:
                 if obj.dep_ == "pobj":
@@ -530,7 +539,7 @@ def _confidence(cand: Candidate, src: Actor, tgt: Actor, s: Sentence, date: Even
     c = 0.62
     for a in (src, tgt):
         how = a.resolved_by or ""
-        if not a.country:
+        if not a.country and not (a.code.startswith(("IGO", "NGO")) and a.name):  # (a named body has none)
             c -= 0.12
         if how.startswith("coref"):
             c -= 0.05
@@ -567,13 +576,24 @@ def _trigger_score(cand: Candidate) -> float:
 
 
 def _explicit_date(sent: Doc, pub: str | None) -> EventDate | None:
-    """The sentence's own absolute date (one with a year), for "at that time" later on."""
+    """The sentence's own absolute date (one with a year), for "at that time" later on. Not
+    one in a subordinate clause: "The junta has been fighting rebels *since it seized power in
+    February 2021*" is about now, and what follows it is not background."""
     for e in sentence_dates(sent):
-        if any(ch.isdigit() for ch in e.text):
+        if any(ch.isdigit() for ch in e.text) and not _subordinate(e.root):
             parsed = parse_expression(e.text, pub)
             if parsed:
                 return EventDate(parsed[0], parsed[1], e.text, "sentence")
     return None
+
+
+def _subordinate(tok) -> bool:
+    node = tok
+    while node.head.i != node.i:
+        if node.dep_ in ("advcl", "relcl", "acl") or (node.dep_ == "prep" and node.lower_ == "since"):
+            return True
+        node = node.head
+    return False
 
 
 _YEAR_EXPR = re.compile(

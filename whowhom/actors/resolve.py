@@ -57,12 +57,24 @@ class Seen:
     plural: bool = False
 
 
+def party_key(a: Actor) -> str | None:
+    """A party to a story: its country, or an international body ("IGOEU") by its code."""
+    return a.country or (a.code if a.code.startswith(("IGO", "NGO")) else None)
+
+
 @dataclass
 class DocContext:
     """Actors mentioned so far in one document, in reading order."""
 
     date: str | None
     seen: list[Seen] = field(default_factory=list)
+    # how often each country has been a party to an event coded so far
+    parties: dict[str, int] = field(default_factory=dict)
+
+    def count_party(self, actor: Actor) -> None:
+        key = party_key(actor)
+        if key:
+            self.parties[key] = self.parties.get(key, 0) + 1
 
     def remember(self, actor: Actor, sentence: int, named: Named | None = None, plural: bool = False) -> None:
         self.seen.append(Seen(actor, sentence, named, plural))
@@ -91,9 +103,29 @@ class DocContext:
                     return found[::-1]
         return []
 
+    def main_pair(self, sentence: int, before: int | None = None) -> list[Seen]:
+        """The story's two main parties so far: those in most events, then named most often,
+        then named later; in the order last named. "The two sides" of a story are its main
+        parties, not the last two countries it mentions ("Hungary voted against, France and
+        Italy supported them. *The two sides* will continue talks")."""
+        counts: dict[str, int] = {}
+        last: dict[str, tuple[int, Seen]] = {}
+        for n, s in enumerate(self.seen):
+            if before is not None and s.sentence == sentence and (s.actor.start or 0) >= before:
+                continue
+            key = party_key(s.actor)
+            if s.sentence > sentence or not key:
+                continue
+            counts[key] = counts.get(key, 0) + 1
+            last[key] = (n, s)
+        top = sorted(counts, key=lambda c: (self.parties.get(c, 0), counts[c], last[c][0]), reverse=True)[:2]
+        if len(top) < 2 or counts[top[1]] < 2:
+            return self.last_pair(sentence, before)
+        return [s for _, s in sorted(last[c] for c in top)]
+
     def without(self, starts: frozenset[int]) -> "DocContext":
         """The context minus the actors mentioned at these character offsets."""
-        return DocContext(self.date, [s for s in self.seen if s.actor.start not in starts])
+        return DocContext(self.date, [s for s in self.seen if s.actor.start not in starts], self.parties)
 
     def mentioned(self, named: Named) -> bool:
         return any(s.named is named for s in self.seen)
@@ -248,7 +280,8 @@ class ActorResolver:
         if _is_pair(head):
             # "the two leaders", "both sides", "the two countries": the last two named before.
             # (not the subject of its own clause: "The US and the EU urged *both sides* ...")
-            pair = ctx.without(_clause_subject_starts(head, offset, pronoun_only=False)).last_pair(
+            scope = ctx.without(_clause_subject_starts(head, offset, pronoun_only=False))
+            pair = (scope.main_pair if head.lower_ in MAIN_PAIR_NOUNS else scope.last_pair)(
                 sentence, offset + head.left_edge.idx)
             if pair:
                 return [self._as_referent(p, head, offset, date, f"coref:the two {head.lemma_.lower()}")
@@ -554,6 +587,10 @@ LEADER_TITLES = {"president", "prime minister", "chancellor", "king", "queen", "
 # "the two leaders", "both sides": two actors in one phrase (plural forms, as the text has them)
 PAIR_NOUNS = {"leaders", "sides", "countries", "nations", "governments", "presidents", "ministers", "states",
               "neighbours", "neighbors", "parties", "delegations", "armies", "premiers", "capitals"}
+
+
+# ... of which these mean the story's main two parties, not the last two named
+MAIN_PAIR_NOUNS = {"sides", "parties"}
 
 
 def _is_pair(head: Token) -> bool:

@@ -1001,10 +1001,21 @@ def _preps(tok: Token, word: str, deep: bool = False, all_levels: bool = False) 
     return found
 
 
+def _stranded_speaker(tok: Token) -> bool:
+    """"... killing 30 civilians, *local media and a resistance group* said": the speakers of a
+    sentence-final "said" with no subject, parsed as more objects."""
+    root = tok.sent.root
+    return (tok.dep_ == "conj" and tok.right_edge.i + 1 == root.i and root.lemma_.lower() in SPEECH_VERBS
+            and not any(c.dep_ in SUBJ for c in root.children))
+
+
+SPEECH_VERBS = {"say", "report", "tell", "add", "state", "announce", "confirm"}
+
+
 def _with_conj(tok: Token) -> list[Token]:
     """'Egypt and Sudan' → both; 'The US, Russia, and Switzerland' (parsed as an apposition
     with a conjunct) → all three."""
-    out = [tok, *[c for c in tok.conjuncts if c.i > tok.i]]
+    out = [tok, *[c for c in tok.conjuncts if c.i > tok.i and not _stranded_speaker(c)]]
     # "Xi and Russian President Vladimir Putin", mis-parsed with "Xi" as a modifier of Putin
     # (not "US and British activists": there the names qualify a common noun)
     if tok.pos_ == "PROPN":
