@@ -939,3 +939,14 @@ def test_a_date_in_a_since_clause_does_not_make_what_follows_background(code):
                   date="2024-03-12")
     capture = [e for e in events if e.sentence_id == 1]
     assert capture and all(e.date == "2024-03-11" for e in capture)
+
+
+def test_talks_brokered_between_two_parties_are_theirs_and_the_broker_mediates(code):
+    events = code("Myanmar's military launched air strikes on villages in Sagaing. "
+                  "China has brokered talks between the military and three rebel groups in the city of Kunming.",
+                  date="2024-03-12")
+    assert {(e.source.code, e.code, e.target.code) for e in events if e.sentence_id == 1} == {
+        ("CHN", "045", "MMRMIL"), ("CHN", "045", "MMRREB"),
+        ("MMRMIL", "046", "MMRREB"), ("MMRREB", "046", "MMRMIL")}  # (not Chinese rebels: Kunming is the host's)
+    assert triples(code("Qatar brokered a prisoner exchange between Israel and Hamas.", date="2024-03-12")) == {
+        ("QAT", "045", "ISR"), ("QAT", "045", "PSEINS")}

@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 
 from whowhom.actors.kb import KnowledgeBase, load_kb
 from whowhom.actors.match import Mention, MentionIndex
-from whowhom.actors.resolve import (GROUP_NOUNS, GROUP_PRONOUNS, PAIR_NOUNS, PERSON_PRONOUNS, STATE_NOUNS,
+from whowhom.actors.resolve import (GROUP_NOUNS, GROUP_PRONOUNS, PAIR_NOUNS, PERSON_PRONOUNS, STATE_NOUNS, STATE_SECTORS,
                                     ActorResolver, DocContext, opposed_by, phrase_tokens)
 from whowhom.dates.resolve import EventDate, event_date, parse_expression, sentence_dates
 from whowhom.events.extract import Candidate, find_candidates, load_lemma_fixes, load_modality, weapon_words
@@ -347,6 +347,13 @@ class Coder:
         if (cand.pattern.pos == "noun" and cand.code in self.modality.mediated and "source=nsubj-of" in cand.path
                 and "target=prep:between" in cand.path and len({t.code for t in targets}) > 1 and outsiders):
             # "Egypt hosted talks between Israel and Hamas": the two talk, the host mediates.
+            # ("talks between the military and rebel groups": the rebels are the military's
+            # country's, not the host's, whose city the talks are in)
+            states = {a.country for a in targets if a.country and a.sector in STATE_SECTORS}
+            if len(states) == 1:
+                home = next(iter(states))
+                targets = [replace(a, country=home, code=f"{home}{a.sector}", resolved_by=f"{a.resolved_by}+talks-partner")
+                           if _sector_only(a) and a.sector else a for a in targets]
             pairs = [(a, b) for a in targets for b in targets if a is not b]
             pairs += [(m, t) for m in outsiders for t in targets]
             mediators = outsiders
@@ -402,7 +409,9 @@ class Coder:
                 # "The Israeli army said warplanes struck ...": the speaker's own forces
                 src = replace(src, country=speaker.country, code=f"{speaker.country}{src.sector}",
                               resolved_by=f"{src.resolved_by}+speaker")
-            if location is not None:
+            if location is not None and mediators and location.country in {m.country for m in mediators}:
+                pass  # the mediator's city hosts the talks; the parties are not its people
+            elif location is not None:
                 # (armed forces fight abroad: "warplanes struck targets in Gaza" are not Gaza's)
                 armed_abroad = cand.code[:2] in ARMED_ROOTS and src.sector in ARMED_SECTORS
                 src = src if armed_abroad else _fill_country(src, location)

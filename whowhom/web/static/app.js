@@ -20,9 +20,14 @@
   var PAGE = 50;
 
   var state = { filters: {}, by: "month", level: "code", sort: "-date", event: null };
-  var gen = 0;          // generation of the current view; stale answers are dropped
+  // One request counter per panel: an answer is drawn only if no newer request was made for
+  // that panel since. Answers can arrive in any order (a slow server, a busy machine), and a
+  // new request for one panel (the timeline's period, the table's sort) must not throw away
+  // the other panels' answers to the current filters.
+  var seq = { timeline: 0, network: 0, map: 0, events: 0 };
   var pending = 0;
-  var cursor = null;
+  var cursor = null;    // next page of the table; null while its first page is loading
+  var moreOf = -1;      // the table request whose next page is loading (-1: none)
   var timelineChart = null, mapChart = null, cy = null, worldReady = null;
   var timelineRows = [];
 
@@ -115,11 +120,18 @@
     m.textContent = msg; m.hidden = false;
   }
 
-  function track(promise, g) {
+  // Run `request` for `panel` and hand its answer to `draw`, unless a newer request for the
+  // panel was made in the meantime (then the answer, or the error, is stale: dropped).
+  // `again` (the table's "load more") continues the panel's current request instead of
+  // starting a new one.
+  function load(panel, request, draw, again) {
+    var my = again ? seq[panel] : ++seq[panel];
     pending++;
     document.body.dataset.state = "loading";
-    return promise.catch(function (err) {
-      if (g === gen) showMessage(err.message);
+    return request().then(function (data) {
+      if (my === seq[panel]) draw(data || {});
+    }).catch(function (err) {
+      if (my === seq[panel]) showMessage(err.message);
     }).then(function () {
       pending--;
       if (pending === 0) document.body.dataset.state = "ready";
@@ -171,9 +183,8 @@
     return p.slice(0, 10);
   }
 
-  function loadTimeline(g) {
-    return api("dyads", query({ by: state.by })).then(function (data) {
-      if (g !== gen) return;
+  function loadTimeline() {
+    return load("timeline", function () { return api("dyads", query({ by: state.by })); }, function (data) {
       timelineRows = fillPeriods(data.series || []);
       var x = timelineRows.map(function (r) { return periodLabel(r.period); });
       var series = [1, 2, 3, 4].map(function (q) {
@@ -252,27 +263,31 @@
     return c < 0.5 ? mix("#b2182b", "#9aa5b1", c * 2) : mix("#9aa5b1", "#1b7837", (c - 0.5) * 2);
   }
 
-  function loadNetwork(g) {
-    return api("network", query({ level: state.level, limit: 80 })).then(function (data) {
-      if (g !== gen) return;
-      var maxN = 1, maxE = 1;
-      data.nodes.forEach(function (n) { maxN = Math.max(maxN, n.events); });
-      data.edges.forEach(function (e) { maxE = Math.max(maxE, e.events); });
+  function loadNetwork() {
+    return load("network", function () { return api("network", query({ level: state.level, limit: 80 })); }, function (data) {
+      var nodes = data.nodes || [], maxN = 1, maxE = 1;
+      var known = Object.create(null);
+      nodes.forEach(function (n) { known[n.id] = true; });
+      // an event can lack an actor code (the store allows it) and the API lists no node for a
+      // missing code: Cytoscape throws on an edge to a node it does not have, so leave it out
+      var edges = (data.edges || []).filter(function (e) { return known[e.source] && known[e.target]; });
+      nodes.forEach(function (n) { maxN = Math.max(maxN, n.events); });
+      edges.forEach(function (e) { maxE = Math.max(maxE, e.events); });
       var focus = (state.filters.actor || "").split(",").filter(Boolean);
-      var els = data.nodes.map(function (n) {
+      var els = nodes.map(function (n) {
         var label = n.name && n.name !== n.id ? n.name + " (" + n.id + ")" : n.id;
         var hit = focus.some(function (a) { return n.id.indexOf(a) === 0; });
         return { group: "nodes", data: { id: "n:" + n.id, code: n.id, label: label,
           size: 16 + 34 * Math.sqrt(n.events / maxN), events: n.events }, classes: hit ? "focus" : "" };
       });
-      data.edges.forEach(function (e, i) {
+      edges.forEach(function (e, i) {
         els.push({ group: "edges", data: { id: "e" + i, source: "n:" + e.source, target: "n:" + e.target,
           s: e.source, t: e.target, events: e.events, width: 1.5 + 7 * Math.sqrt(e.events / maxE),
           color: coopColor(e.cooperation), goldstein: e.goldstein } });
       });
       cy.elements().remove();
       cy.add(els);
-      var n = data.nodes.length;
+      var n = nodes.length;
       var box = $("network").getBoundingClientRect();
       var layout = n <= 2 ? { name: "grid" } : n <= 10 ? { name: "circle", avoidOverlap: true } :
         { name: "cose", randomize: true, componentSpacing: 60, gravity: 0.6,
@@ -281,7 +296,7 @@
           nodeOverlap: 20, numIter: 1500 };
       layout.animate = false; layout.fit = true; layout.padding = 28;
       cy.layout(layout).run();
-      setEmpty("network", !data.edges.length, "No interactions match these filters.");
+      setEmpty("network", !edges.length, "No interactions match these filters.");
     });
   }
 
@@ -324,13 +339,18 @@
   // --- map --------------------------------------------------------------------------------
   function loadWorld() {
     if (!worldReady) {
-      worldReady = fetch("static/vendor/world-countries-110m.json").then(function (r) { return r.json(); })
-        .then(function (topo) {
-          var geo = topojson.feature(topo, topo.objects.countries);
-          geo.features = geo.features.filter(function (f) { return f.properties.name !== "Antarctica"; });
-          fixAntimeridian(geo);
-          echarts.registerMap("world", geo);
-        });
+      worldReady = fetch("static/vendor/world-countries-110m.json").then(function (r) {
+        if (!r.ok) throw new Error("the world map did not load (HTTP " + r.status + ")");
+        return r.json();
+      }).then(function (topo) {
+        var geo = topojson.feature(topo, topo.objects.countries);
+        geo.features = geo.features.filter(function (f) { return f.properties.name !== "Antarctica"; });
+        fixAntimeridian(geo);
+        echarts.registerMap("world", geo);
+      }).catch(function (err) {
+        worldReady = null;  // try again with the next view rather than fail every one after
+        throw err;
+      });
     }
     return worldReady;
   }
@@ -362,10 +382,11 @@
     return t < 0.5 ? mix("#b2182b", "#829ab1", t * 2) : mix("#829ab1", "#1b7837", (t - 0.5) * 2);
   }
 
-  function loadMap(g) {
-    return Promise.all([loadWorld(), api("places", query({ limit: 1000 }))]).then(function (res) {
-      if (g !== gen) return;
-      var places = res[1].places.filter(function (p) { return p.lat !== null && p.lon !== null; });
+  function loadMap() {
+    return load("map", function () {
+      return Promise.all([loadWorld(), api("places", query({ limit: 1000 }))]).then(function (res) { return res[1]; });
+    }, function (data) {
+      var places = (data.places || []).filter(function (p) { return p.lat != null && p.lon != null; });
       var maxN = 1;
       places.forEach(function (p) { maxN = Math.max(maxN, p.events); });
       mapChart.setOption({
@@ -386,6 +407,19 @@
           symbolSize: function (v) { return 7 + 23 * Math.sqrt(v[2] / maxN); } }]
       }, true);
       setEmpty("map", !places.length, "No located events match these filters.");
+    });
+  }
+
+  // Charts follow the window's size, but only into a box that has one: ECharts' map throws
+  // ("Cannot read properties of null (reading '0')": its view transform cannot be inverted)
+  // when resized to a zero-width box. The boxes are empty when the window is very narrow, and
+  // for a moment while Chromium takes a full-page screenshot (it shrinks the window to 1x1
+  // px and back; a busy machine lets the page see it). A chart keeps its last size then,
+  // and takes the new one at the next resize.
+  function resizeCharts() {
+    [["timeline", timelineChart], ["map", mapChart], ["network", cy]].forEach(function (c) {
+      var box = $(c[0]);
+      if (c[1] && box.clientWidth > 0 && box.clientHeight > 0) c[1].resize();
     });
   }
 
@@ -420,14 +454,18 @@
     return tr;
   }
 
-  function loadEvents(g, more) {
+  function loadEvents(more) {
+    // "load more" adds to the current request's rows: not before its first page is in (no
+    // cursor yet), nor twice at once (the same page twice)
+    if (more && (!cursor || moreOf === seq.events)) return Promise.resolve();
+    if (!more) cursor = null;
     var params = query({ sort: state.sort, limit: PAGE, cursor: more ? cursor : null, count: more ? "false" : null });
-    return api("events", params).then(function (data) {
-      if (g !== gen) return;
+    var mine = more ? (moreOf = seq.events) : -1;
+    return load("events", function () { return api("events", params); }, function (data) {
       var body = $("events").tBodies[0];
       if (!more) body.textContent = "";
-      data.events.forEach(function (e) { body.appendChild(eventRow(e)); });
-      cursor = data.next_cursor;
+      (data.events || []).forEach(function (e) { body.appendChild(eventRow(e)); });
+      cursor = data.next_cursor || null;
       $("more").hidden = !cursor;
       if (!more) {
         $("count").textContent = data.total === 1 ? "1 event" : (data.total || 0).toLocaleString("en") + " events";
@@ -438,7 +476,7 @@
         th.classList.toggle("sorted-asc", state.sort === k);
         th.classList.toggle("sorted-desc", state.sort === "-" + k);
       });
-    });
+    }, more).then(function () { if (more && moreOf === mine) moreOf = -1; });
   }
 
   // --- evidence ---------------------------------------------------------------------------
@@ -486,6 +524,7 @@
       renderEvidence(ev);
       box.setAttribute("data-ready", id);
     }).catch(function (err) {
+      if (state.event !== id) return;  // another event (or none) was opened meanwhile
       $("ev-title").textContent = "Event not available";
       $("ev-body").appendChild(el("p", { text: err.message }));
     });
@@ -526,8 +565,11 @@
       var title = m.doc_title || m.doc_id;
       var docBox = el("div", { cls: "doc-text", hidden: "hidden" });
       var showBtn = el("button", { type: "button", cls: "secondary", text: "Show stored article text" });
+      var docLoading = false;
       showBtn.addEventListener("click", function () {
         if (!docBox.hidden) { docBox.hidden = true; showBtn.textContent = "Show stored article text"; return; }
+        if (docLoading) return;  // a second click while the text loads would only load it twice
+        docLoading = true;
         api("documents/" + encodeURIComponent(m.doc_id)).then(function (doc) {
           var hs = (doc.highlights || []).map(function (h) {
             var mine = h.mention_id === m.mention_id;
@@ -538,7 +580,8 @@
           docBox.appendChild(highlighted(doc.text, hs));
           docBox.hidden = false;
           showBtn.textContent = "Hide article text";
-        }).catch(function (err) { showMessage(err.message); });
+        }).catch(function (err) { showMessage(err.message); })
+          .then(function () { docLoading = false; });
       });
       body.appendChild(el("article", { cls: "mention", "data-mention-id": m.mention_id },
         el("h3", null, url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: title }) : title),
@@ -554,13 +597,11 @@
 
   // --- the whole view ----------------------------------------------------------------------
   function refresh() {
-    var g = ++gen;
     showMessage(null);
-    cursor = null;
-    track(loadTimeline(g), g);
-    track(loadNetwork(g), g);
-    track(loadMap(g), g);
-    track(loadEvents(g, false), g);
+    loadTimeline();
+    loadNetwork();
+    loadMap();
+    loadEvents(false);
   }
 
   function loadInfo() {
@@ -584,15 +625,15 @@
 
     $("filters").addEventListener("submit", function (e) { e.preventDefault(); setFilters(formFilters()); });
     $("clear").addEventListener("click", function () { setFilters({}); });
-    $("by").addEventListener("change", function () { state.by = this.value; writeUrl(true); var g = ++gen; track(loadTimeline(g), g); });
-    $("level").addEventListener("change", function () { state.level = this.value; writeUrl(true); var g = ++gen; track(loadNetwork(g), g); });
-    $("more").addEventListener("click", function () { track(loadEvents(gen, true), gen); });
+    $("by").addEventListener("change", function () { state.by = this.value; writeUrl(true); loadTimeline(); });
+    $("level").addEventListener("change", function () { state.level = this.value; writeUrl(true); loadNetwork(); });
+    $("more").addEventListener("click", function () { loadEvents(true); });
     document.querySelectorAll("#events th.sortable").forEach(function (th) {
       th.addEventListener("click", function () {
         var k = th.getAttribute("data-sort");
         state.sort = state.sort === "-" + k ? k : "-" + k;
         writeUrl(true);
-        var g = ++gen; track(loadEvents(g, false), g);
+        loadEvents(false);
       });
     });
     $("ev-close").addEventListener("click", function () { closeEvidence(true); });
@@ -601,9 +642,7 @@
       readUrl(); syncForm(); refresh();
       if (state.event) openEvidence(state.event, false); else closeEvidence(false);
     });
-    window.addEventListener("resize", function () {
-      timelineChart.resize(); mapChart.resize(); if (cy) cy.resize();
-    });
+    window.addEventListener("resize", resizeCharts);
 
     // handles for debugging in the browser console (and for the end-to-end tests)
     window.whowhom = { cy: cy, timeline: timelineChart, map: mapChart, state: state };
