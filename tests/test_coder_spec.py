@@ -950,3 +950,31 @@ def test_talks_brokered_between_two_parties_are_theirs_and_the_broker_mediates(c
         ("MMRMIL", "046", "MMRREB"), ("MMRREB", "046", "MMRMIL")}  # (not Chinese rebels: Kunming is the host's)
     assert triples(code("Qatar brokered a prisoner exchange between Israel and Hamas.", date="2024-03-12")) == {
         ("QAT", "045", "ISR"), ("QAT", "045", "PSEINS")}
+
+
+def test_a_sentence_initial_gerund_is_the_eventive_noun(code):
+    events = code("Fighting between Sudan's army and the paramilitary Rapid Support Forces spread to the city "
+                  "of Wad Madani on Monday.", date="2023-12-18")
+    assert triples(events) == {("SDNMIL", "190", "SDNREB"), ("SDNREB", "190", "SDNMIL")}
+
+
+def test_its_aircraft_are_the_forces_of_whoever_it_is(code):
+    events = code("Sudan's army fought the RSF. The army said its aircraft had bombed RSF positions in the area.",
+                  date="2023-12-18")
+    assert ("SDNMIL", "195", "SDNREB") in {(e.source.code, e.code, e.target.code) for e in events if e.sentence_id == 1}
+    assert triples(code("Israel said its jets struck Hezbollah targets in Lebanon.", date="2024-09-20")) == {
+        ("ISRMIL", "195", "LBNINS")}
+
+
+def test_the_two_sides_of_a_civil_war_are_its_two_sides(code):
+    events = code("Sudan's army fought the RSF in Khartoum. The RSF attacked the army. Saudi Arabia and the "
+                  "United States urged the two sides to agree to a ceasefire.", date="2023-12-18")
+    assert {(e.source.code, e.target.code) for e in events if e.sentence_id == 2} == {
+        ("SAU", "SDNMIL"), ("SAU", "SDNREB"), ("USA", "SDNMIL"), ("USA", "SDNREB")}
+
+
+def test_an_act_told_in_a_relative_clause_is_background_not_an_event(code):
+    # (a relative pronoun as subject is not resolved: "who has clashed with the government over ...")
+    events = code("Kenya's president criticised the chief justice, who has clashed with the government over corruption.",
+                  date="2023-12-18")
+    assert events and all(e.trigger.text != "clashed" for e in events)

@@ -58,8 +58,12 @@ class Seen:
 
 
 def party_key(a: Actor) -> str | None:
-    """A party to a story: its country, or an international body ("IGOEU") by its code."""
-    return a.country or (a.code if a.code.startswith(("IGO", "NGO")) else None)
+    """A party to a story: a state by its country (its government and army are the state), a
+    group in it by country and sector ("SDNREB": a civil war's two sides), an international
+    body by its code ("IGOEU")."""
+    if a.country:
+        return a.country if a.sector in STATE_SECTORS or a.sector is None else f"{a.country}{a.sector}"
+    return a.code if a.code.startswith(("IGO", "NGO")) else None
 
 
 @dataclass
@@ -169,6 +173,15 @@ class ActorResolver:
         text_start = offset + head.doc[lo].idx
         text_end = offset + head.doc[hi - 1].idx + len(head.doc[hi - 1].text)
         text = head.doc.text[head.doc[lo].idx:head.doc[hi - 1].idx + len(head.doc[hi - 1].text)]
+        owner = next((c for c in head.children if c.dep_ == "poss" and c.lower_ in ("its", "their")), None)
+        if owner is not None and head.lemma_.lower() in PLATFORM_NOUNS:
+            # "The army said *its aircraft* had bombed RSF positions": the owner's forces (a
+            # state's own are its military).
+            them = self._coref(owner, ctx, sentence, text, text_start, text_end, date)
+            if them is not None and them.country:
+                sector = them.sector if them.sector not in (None, "GOV") else "MIL"
+                return replace(them, code=f"{them.country}{sector}", sector=sector, name=None,
+                               resolved_by=f"{them.resolved_by}+its {head.lemma_.lower()}")
         opposed = opposed_by(head)
         if opposed is not None:
             # "Opponents of the Kenyan government", "critics of President Ruto": the country's
@@ -548,6 +561,11 @@ def _lemmas(text: str) -> set[str]:
     return set(words) | {w[:-3] + "y" for w in words if w.endswith("ies")} | {w[:-1] for w in words if w.endswith("s")}
 
 
+# Weapons platforms a state or group owns: "its aircraft", "their drones" are the owner's forces.
+PLATFORM_NOUNS = {"aircraft", "plane", "jet", "drone", "helicopter", "ship", "vessel", "boat", "gunboat",
+                  "artillery", "missile", "rocket"}
+
+
 # People named by whom they are against: "opponents of the government" are its opposition.
 OPPONENT_NOUNS = {"opponent", "critic", "detractor", "foe", "adversary"}
 
@@ -676,7 +694,15 @@ def _clause_subject_starts(head: Token, offset: int, pronoun_only: bool = True) 
         # "Russia, which has peacekeepers there, called on both sides": the name is the subject
         # the parser missed (as the event coder takes it).
         return frozenset(offset + t.idx for t in phrase_tokens(node.head))
-    return frozenset(offset + t.idx for c in node.children if c.dep_ == "nsubj" for t in c.subtree)
+    subjects = [c for c in node.children if c.dep_ == "nsubj"]
+    if node.dep_ == "relcl" and any(c.lower_ in ("which", "who", "that") for c in subjects):
+        # "Saudi Arabia and the United States, *which* mediate between the two sides"
+        noun = node.head
+        while noun.dep_ == "conj" and noun.head.i != noun.i:
+            noun = noun.head
+        subjects = [noun, *noun.conjuncts]
+        return frozenset(offset + t.idx for c in subjects for t in phrase_tokens(c))
+    return frozenset(offset + t.idx for c in subjects for t in c.subtree)
 
 
 def _is_named(m: Mention) -> bool:

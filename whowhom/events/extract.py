@@ -25,7 +25,7 @@ PASS_SUBJ = {"nsubjpass", "csubjpass"}
 ADVERB_PARTICLES = {"down", "out", "up", "off", "back", "away", "in"}
 # Things that kill or wound without being actors: their author is the source.
 MEANS = {"bomb", "bombing", "explosion", "blast", "device", "ied", "mine", "missile", "rocket",
-         "shell", "drone", "strike", "airstrike", "grenade", "mortar", "warplane", "jet", "bomber"}
+         "shell", "drone", "strike", "airstrike", "grenade", "mortar", "warplane", "jet", "bomber", "aircraft"}
 # Verbs of firing a weapon: in the passive, where it was fired from is its source.
 FIRED = {"fire", "launch", "shoot", "lob"}
 # Dependencies through which a verb takes its subject from the verb above it.
@@ -157,7 +157,10 @@ def find_candidates(sent: Doc, patterns: PatternSet, modality: Modality | None =
     for tok in tokens:
         if tok.i in consumed:
             continue
-        if tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ == "ROOT" and tok.lemma_ != "be"):
+        if tok.tag_ == "VBG" and tok.dep_ in SUBJ | PASS_SUBJ and patterns.candidates("noun", tok.lower_):
+            # "*Fighting* between the army and the RSF spread to ...": a gerund as a noun
+            pats = patterns.candidates("noun", tok.lower_)
+        elif tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ == "ROOT" and tok.lemma_ != "be"):
             pats = patterns.candidates("verb", lemma_of(tok))
         elif tok.pos_ in ("NOUN", "PROPN"):
             pats = patterns.candidates("noun", lemma_of(tok))
