@@ -192,7 +192,7 @@ class Coder:
 
     def _doer_of(self, heads: tuple, earlier: list[Event], s: Sentence) -> Actor | None:
         """The source of the act a bare "the decision", "the arrest", "the attack" refers to: the
-        last event of the two sentences before whose kind the noun names."""
+        last event of the three sentences before whose kind the noun names."""
         if len(heads) != 1:
             return None
         head = heads[0]
@@ -205,7 +205,7 @@ class Coder:
         for e in reversed(earlier):
             if e.sentence_id >= s.index:
                 continue
-            if e.sentence_id < s.index - 2:
+            if e.sentence_id < s.index - 3:
                 return None
             if e.root_code in ("10", "11", "12") or e.code == "051":
                 continue  # (another reaction is not what "the move" refers to)

@@ -153,6 +153,12 @@ class ActorResolver:
             # the state, not the state.
             return replace(actor, code=f"{actor.country or '---'}CVL", sector="CVL", name=None,
                            resolved_by=f"{actor.resolved_by}+supporters")
+        if (actor is None or actor.country is None) and not is_name(head):
+            # "Kim's sister, *Kim Yo Jong*, accused ...": a description, then the name
+            for appos in (c for c in head.children if c.dep_ == "appos" and c.pos_ == "PROPN"):
+                named = self._resolve_phrase(appos, mentions, ctx, sentence, offset, date)
+                if named is not None and named.country is not None:
+                    return replace(named, resolved_by=f"{named.resolved_by}+apposition")
         if (actor is None or actor.country is None) and is_name(head):
             # "Harry Tseng, Taiwan's deputy foreign minister": a name we do not know, described
             # by an apposition that says who the person is.
@@ -294,11 +300,21 @@ class ActorResolver:
             # "the two leaders", "both sides", "the two countries": the last two named before.
             # (not the subject of its own clause: "The US and the EU urged *both sides* ...")
             scope = ctx.without(_clause_subject_starts(head, offset, pronoun_only=False))
+            if head.lower_ in STATE_PAIR_NOUNS:
+                # "the two countries" are states, not the two companies named last
+                scope = DocContext(scope.date, [x for x in scope.seen if x.actor.sector in STATE_SECTORS
+                                                or x.actor.sector is None], scope.parties)
             pair = (scope.main_pair if head.lower_ in MAIN_PAIR_NOUNS else scope.last_pair)(
                 sentence, offset + head.left_edge.idx)
             if pair:
-                return [self._as_referent(p, head, offset, date, f"coref:the two {head.lemma_.lower()}")
-                        for p in pair]
+                out = [self._as_referent(p, head, offset, date, f"coref:the two {head.lemma_.lower()}")
+                       for p in pair]
+                if head.lower_ in STATE_PAIR_NOUNS or head.lower_ in MAIN_PAIR_NOUNS:
+                    # (a side that is a state is the state, not the police named last)
+                    out = [replace(a, code=a.country, sector=None, name=self.kb.country_name(a.country))
+                           if a.country and (head.lower_ in STATE_PAIR_NOUNS or a.sector in STATE_SECTORS)
+                           else a for a in out]
+                return out
         speakers = _coordinated_speakers(head) or _reported_speaker(head) or _bound_its(head)
         if speakers:
             out = [a for t in speakers for a in self.resolve_all(t, mentions, ctx, sentence, offset, date)]
@@ -347,6 +363,13 @@ class ActorResolver:
                     return seen[-1], "surname"
             if m.covers(head.i) or not self._head_is_other_named(head, inside, m):
                 return e.named, "dictionary"
+        if head.lemma_.lower() in LEADER_BODIES:
+            # "the Biden administration", "the Netanyahu government": the leader's
+            for c in head.children:
+                if c.dep_ == "compound" and c.pos_ == "PROPN":
+                    person = self._person_by_surname(c, inside, ctx, date)
+                    if person is not None:
+                        return person
         # A person the dictionary knows under another spelling or by surname only.
         titled = head.pos_ == "PROPN" and any(t.lower_ in self.kb.titles for t in head.lefts)
         if is_name(head) or titled:  # "President obama": a title vouches for a lower-case name
@@ -561,6 +584,10 @@ def _lemmas(text: str) -> set[str]:
     return set(words) | {w[:-3] + "y" for w in words if w.endswith("ies")} | {w[:-1] for w in words if w.endswith("s")}
 
 
+# A leader's name before these is the leader's government: "the Biden administration".
+LEADER_BODIES = {"administration", "government", "cabinet", "regime"}
+
+
 # Weapons platforms a state or group owns: "its aircraft", "their drones" are the owner's forces.
 PLATFORM_NOUNS = {"aircraft", "plane", "jet", "drone", "helicopter", "ship", "vessel", "boat", "gunboat",
                   "artillery", "missile", "rocket"}
@@ -609,6 +636,8 @@ PAIR_NOUNS = {"leaders", "sides", "countries", "nations", "governments", "presid
 
 # ... of which these mean the story's main two parties, not the last two named
 MAIN_PAIR_NOUNS = {"sides", "parties"}
+# ... and these, two states
+STATE_PAIR_NOUNS = {"countries", "nations", "states", "neighbours", "neighbors"}
 
 
 def _is_pair(head: Token) -> bool:

@@ -199,6 +199,8 @@ def _cities() -> tuple[tuple[str, Place], ...]:
             # Any alias of a big city; of a smaller one, only another spelling of its name
             # ("Jenin" for Janīn), so that its other names do not catch people and words.
             spelling = alt[0].lower() == folded[:1] and SequenceMatcher(None, alt.lower(), folded).ratio() >= 0.75
+            if " " in alt and not spelling:
+                continue  # a translated name in words: "White House" is Casablanca's, in Spanish
             if place.population >= MIN_POPULATION_FOR_ALIAS or (place.population >= MIN_POPULATION_FOR_SPELLING
                                                                  and spelling):
                 # (an alias ranks below a city of that main name; another spelling only just)
