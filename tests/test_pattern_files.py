@@ -90,3 +90,16 @@ def test_the_shipped_topic_rules_put_the_specific_charge_first():
     assert names.index("charge: war crimes") < names.index("charge: crime")
     assert all(r.to_code.startswith(tuple(c[:2] for c in r.from_codes)) or r.name == "peacekeeping"
                for r in load_topic_rules().rules)
+
+
+def test_an_edited_modality_file_with_a_typo_names_the_file_and_the_key():
+    import yaml
+    from importlib import resources
+
+    from whowhom.events.extract import parse_modality
+
+    data = yaml.safe_load(resources.files("whowhom.data").joinpath("modality.yaml").read_text(encoding="utf-8"))
+    assert parse_modality(dict(data), "modality.yaml").speech  # the shipped file is complete
+    data["reaction_root"] = data.pop("reaction_roots")
+    with pytest.raises(ValueError, match=r"modality.yaml: missing keys: reaction_roots; unknown keys: reaction_root"):
+        parse_modality(data, "modality.yaml")

@@ -114,6 +114,21 @@ def lemma_of(tok: Token) -> str:
 @lru_cache(maxsize=1)
 def load_modality() -> Modality:
     data = yaml.safe_load(resources.files("whowhom.data").joinpath("modality.yaml").read_text(encoding="utf-8"))
+    return parse_modality(data, "whowhom/data/modality.yaml")
+
+
+def parse_modality(data: object, where: str) -> Modality:
+    """The modality tables from a parsed modality.yaml; a clear error for a key missing or
+    unknown (a typo in an edited file), naming the file."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: expected a mapping of keys (see docs/data-formats.md, modality.yaml)")
+    known = set(Modality.__dataclass_fields__)
+    missing, unknown = sorted(known - set(data)), sorted(set(data) - known)
+    if missing or unknown:
+        raise ValueError(f"{where}: " + "; ".join(
+            ([f"missing keys: {', '.join(missing)}"] if missing else [])
+            + ([f"unknown keys: {', '.join(unknown)} (a typo?)"] if unknown else []))
+            + " (see docs/data-formats.md, modality.yaml)")
     return Modality(**{k: frozenset(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else str(v)
                        for k, v in data.items()})
 
