@@ -1002,3 +1002,18 @@ def test_a_description_then_a_known_name_in_apposition_is_that_person(code):
                   date="2024-03-14")
     assert triples(events) == {("PRKGOV", "112", "USAGOV")}
 
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Serbian workers began a strike over the labour bill.", {("SRBLAB", "143", "SRB")}),
+    ("Thousands of Serbian workers stopped work over the employment bill.", {("SRBLAB", "143", "SRB")}),
+    ("Kenyan teachers went on strike on Monday.", {("KENEDU", "143", "KEN")}),
+    # a state's own protest is an official complaint, with no one to complain to here
+    ("The Russian government protested.", set()),
+])
+def test_a_peoples_strike_with_no_target_or_place_is_against_their_own_state(code, text, expected):
+    assert triples(code(text, date="2024-01-01")) == expected
+
+
+def test_strikes_begun_by_a_state_are_not_a_labour_strike(code):
+    assert all(e.root_code != "14" for e in code("Israel began strikes on Gaza.", date="2024-01-01"))

@@ -377,6 +377,12 @@ class Coder:
                               name=self.kb.country_name(loc.country),
                               start=loc.start, end=loc.end, resolved_by="location")
                 pairs = [(a, place) for a in sources]
+            elif loc is None and cand.code[:2] in self.modality.own_state_roots:
+                # ... and with no place named, a people's protest or strike is at home, against
+                # their own state: "Serbian workers began a strike over the labour bill"
+                pairs = [(a, self._country_actor(a.country, a)) for a in sources
+                         if a.country and a.sector and a.sector not in STATE_SECTORS
+                         and not (a.resolved_by or "").startswith(("dictionary", "surname"))]
         if not pairs:
             return []
         skip = {t.i for a in [*cand.sources, *target_tokens] for t in phrase_tokens(a)}
