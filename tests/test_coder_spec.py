@@ -1017,3 +1017,22 @@ def test_a_peoples_strike_with_no_target_or_place_is_against_their_own_state(cod
 
 def test_strikes_begun_by_a_state_are_not_a_labour_strike(code):
     assert all(e.root_code != "14" for e in code("Israel began strikes on Gaza.", date="2024-01-01"))
+
+
+def test_a_capitals_own_name_beats_a_bigger_citys_former_name(code):
+    # (Chattogram, far bigger, was once called Islamabad)
+    events = code("ISLAMABAD (AP) — A Pakistani court on Tuesday sentenced former Prime Minister Imran Khan to "
+                  "14 years in prison.", date="2024-01-30")
+    assert events and events[0].location is not None and (events[0].location.name, events[0].location.country) == (
+        "Islamabad", "PAK")
+
+
+def test_a_year_in_an_aside_does_not_make_the_story_background(code):
+    events = code("Prime Minister Shehbaz Sharif, who succeeded Khan in 2022, said the courts were independent. "
+                  "The United States urged Pakistan to respect the rule of law.", date="2024-01-30")
+    assert [(e.source.code, e.target.code, e.date) for e in events] == [("USA", "PAK", "2024-01-30")]
+
+
+def test_supporters_with_nothing_else_said_are_civilians_of_the_place(code):
+    events = code("ISLAMABAD (AP) — Police arrested dozens of party supporters outside the court.", date="2024-01-30")
+    assert triples(events) == {("PAKCOP", "173", "PAKCVL")}

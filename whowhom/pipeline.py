@@ -617,8 +617,12 @@ _YEAR_EXPR = re.compile(
 
 
 def _explicit_date_in_text(text: str, pub: str | None) -> EventDate | None:
-    """The same for a sentence that was not parsed: a year, or a month and year, in its text."""
+    """The same for a sentence that was not parsed: a year, or a month and year, in its text
+    (not in an aside: "Sharif, *who succeeded Khan in 2022*, said ...")."""
     for m in _YEAR_EXPR.finditer(text):
+        clause = text[:m.start()].rsplit(",", 1)[-1].lower()
+        if re.search(r"\b(who|which|since|when|after|before|until)\b", clause):
+            continue
         parsed = parse_expression(m.group(0), pub)
         if parsed:
             return EventDate(parsed[0], parsed[1], m.group(0), "sentence")

@@ -148,6 +148,13 @@ class ActorResolver:
         if head.lemma_.lower() in WATERS and head.text[:1].isupper():
             return None  # "the Sea of Japan", "the Gulf of Mexico": water, not the state it is named for
         actor = self._resolve_phrase(head, mentions, ctx, sentence, offset, date)
+        if actor is None and _supporters(head) and not any(t.pos_ == "PROPN" for t in phrase_tokens(head)):
+            # "dozens of party supporters": people, of the country the event places them in
+            span = sorted(phrase_tokens(head), key=lambda t: t.i)
+            start = offset + span[0].idx
+            text = head.doc.text[span[0].idx:span[-1].idx + len(span[-1].text)]
+            return Actor(text=text, code="---CVL", sector="CVL", start=start, end=start + len(text),
+                         resolved_by="sector")
         if actor is not None and actor.sector in STATE_SECTORS and _supporters(head):
             # "Thousands of junta supporters", "supporters of President Trump": people who back
             # the state, not the state.

