@@ -1036,3 +1036,23 @@ def test_a_year_in_an_aside_does_not_make_the_story_background(code):
 def test_supporters_with_nothing_else_said_are_civilians_of_the_place(code):
     events = code("ISLAMABAD (AP) — Police arrested dozens of party supporters outside the court.", date="2024-01-30")
     assert triples(events) == {("PAKCOP", "173", "PAKCVL")}
+
+
+def test_a_states_forces_defending_a_place_at_home_are_not_against_their_own_country(code):
+    events = code("The Congolese army repelled an attack on the city of Goma.", date="2024-02-07")
+    assert not [e for e in events if e.source.country == e.target.country == "COD"]
+    # the attacker named by its nationality is the target
+    assert triples(code("Ukrainian forces repelled a Russian assault near Bakhmut.", date="2023-03-01")) == {
+        ("UKRMIL", "190", "RUS")}
+
+
+def test_both_governments_are_the_two_states_governments(code):
+    events = code("Congo accused Rwanda of backing the M23 rebels. The Congolese army fought the rebels near Goma. "
+                  "Kenyan President William Ruto called on both governments to return to talks.", date="2024-02-07")
+    assert {e.target.code for e in events if e.sentence_id == 2} == {"CODGOV", "RWAGOV"}
+
+
+def test_a_charge_is_not_what_a_noun_in_it_is_described_by(code):
+    events = code("Rwanda accused Kinshasa of working with a militia founded by perpetrators of the 1994 genocide.",
+                  date="2024-02-07")
+    assert [e.code for e in events] == ["112"]

@@ -376,7 +376,10 @@ class Coder:
                 place = Actor(text=loc.name, code=loc.country, country=loc.country,
                               name=self.kb.country_name(loc.country),
                               start=loc.start, end=loc.end, resolved_by="location")
-                pairs = [(a, place) for a in sources]
+                # (not a state's own forces at home: "the army repelled an attack on Goma" is
+                # not against Congo; the enemy is unnamed)
+                pairs = [(a, place) for a in sources
+                         if not (a.country == loc.country and a.sector in STATE_SECTORS)]
             elif loc is None and cand.code[:2] in self.modality.own_state_roots:
                 # ... and with no place named, a people's protest or strike is at home, against
                 # their own state: "Serbian workers began a strike over the labour bill"

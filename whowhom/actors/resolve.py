@@ -255,9 +255,10 @@ class ActorResolver:
             # "the new rulers", "the Islamist militia": a description of someone named before.
             referent = self._coref(head, ctx, sentence, text, text_start, text_end, date,
                                    exclude=_clause_subject_starts(head, offset))
-            if referent is None and sector is None:
+            if referent is None and sector is None and head.lemma_.lower() not in ACT_HEADS:
                 # A city or region hit, visited or named as a party stands for its country, and
-                # so does a thing placed in one ("targets in Syria").
+                # so does a thing placed in one ("targets in Syria"); not an attack on a place
+                # ("repelled an attack *on Goma*": the attacker is not Goma).
                 place_country = (self._country_from_place([head]) if head.text[:1].isupper() else None) \
                     or (self._country_from_place([c for c in head.children if c.dep_ == "compound"])
                         if head.lemma_.lower() in _PLACE_HEADS else None) \
@@ -317,8 +318,10 @@ class ActorResolver:
                 out = [self._as_referent(p, head, offset, date, f"coref:the two {head.lemma_.lower()}")
                        for p in pair]
                 if head.lower_ in STATE_PAIR_NOUNS or head.lower_ in MAIN_PAIR_NOUNS:
-                    # (a side that is a state is the state, not the police named last)
-                    out = [replace(a, code=a.country, sector=None, name=self.kb.country_name(a.country))
+                    # (a side that is a state is the state, not the police named last; "both
+                    # governments" are the two states' governments)
+                    sector = "GOV" if head.lower_ == "governments" else None
+                    out = [replace(a, code=f"{a.country}{sector or ''}", sector=sector, name=self.kb.country_name(a.country))
                            if a.country and (head.lower_ in STATE_PAIR_NOUNS or a.sector in STATE_SECTORS)
                            else a for a in out]
                 return out
@@ -595,6 +598,11 @@ def _lemmas(text: str) -> set[str]:
 LEADER_BODIES = {"administration", "government", "cabinet", "regime"}
 
 
+# Acts named as things: whose they are is said by a modifier ("a Russian assault"), never by
+# the place they hit.
+ACT_HEADS = {"attack", "assault", "offensive", "incursion", "advance", "raid", "strike", "bombing", "shelling"}
+
+
 # Weapons platforms a state or group owns: "its aircraft", "their drones" are the owner's forces.
 PLATFORM_NOUNS = {"aircraft", "plane", "jet", "drone", "helicopter", "ship", "vessel", "boat", "gunboat",
                   "artillery", "missile", "rocket"}
@@ -644,7 +652,7 @@ PAIR_NOUNS = {"leaders", "sides", "countries", "nations", "governments", "presid
 # ... of which these mean the story's main two parties, not the last two named
 MAIN_PAIR_NOUNS = {"sides", "parties"}
 # ... and these, two states
-STATE_PAIR_NOUNS = {"countries", "nations", "states", "neighbours", "neighbors"}
+STATE_PAIR_NOUNS = {"countries", "nations", "states", "neighbours", "neighbors", "governments"}
 
 
 def _is_pair(head: Token) -> bool:

@@ -66,7 +66,7 @@ def _phrase_words(trigger: Token, preps: frozenset[str]) -> set[str]:
 
 # A clause inside the phrase says something else: "accused Rwanda *of making accusations by
 # alleging that Paris played a role in the genocide*" is not a genocide charge against Rwanda.
-_OTHER_CLAUSES = {"ccomp", "advcl", "relcl"}
+_OTHER_CLAUSES = {"ccomp", "advcl", "relcl", "acl"}  # (and "a militia *founded by perpetrators of the genocide*")
 
 
 def _own_words(tok: Token) -> list[Token]:
