@@ -1056,3 +1056,14 @@ def test_a_charge_is_not_what_a_noun_in_it_is_described_by(code):
     events = code("Rwanda accused Kinshasa of working with a militia founded by perpetrators of the 1994 genocide.",
                   date="2024-02-07")
     assert [e.code for e in events] == ["112"]
+
+
+def test_its_aircraft_in_what_a_speaker_said_are_the_speakers(code):
+    # the RSF, named last, is not who "its" is
+    events = code("Sudan's army fought the RSF near Khartoum. The RSF said its fighters had taken control of an "
+                  "army base. The army denied the claim and said its aircraft had bombed RSF positions in the area.",
+                  date="2023-12-18")
+    bombing = [e for e in events if e.sentence_id == 2]
+    assert [(e.source.code, e.code, e.target.code, e.source.text) for e in bombing] == [
+        ("SDNMIL", "195", "SDNREB", "its aircraft")]
+

@@ -190,10 +190,13 @@ class ActorResolver:
         if owner is not None and head.lemma_.lower() in PLATFORM_NOUNS:
             # "The army said *its aircraft* had bombed RSF positions": the owner's forces (a
             # state's own are its military).
-            them = self._coref(owner, ctx, sentence, text, text_start, text_end, date)
+            speaker = _speaker_of_clause(head)
+            them = (self._resolve_phrase(speaker, mentions, ctx, sentence, offset, date) if speaker is not None
+                    else self._coref(owner, ctx, sentence, text, text_start, text_end, date))
             if them is not None and them.country:
                 sector = them.sector if them.sector not in (None, "GOV") else "MIL"
-                return replace(them, code=f"{them.country}{sector}", sector=sector, name=None,
+                return replace(them, code=f"{them.country}{sector}", sector=sector, name=None, text=text,
+                               start=text_start, end=text_end,
                                resolved_by=f"{them.resolved_by}+its {head.lemma_.lower()}")
         opposed = opposed_by(head)
         if opposed is not None:
@@ -694,6 +697,18 @@ def _bound_its(head: Token) -> list[Token]:
     if subject[0].lower_ == "it":
         return _reported_speaker(subject[0])
     return [] if _not_one(subject[0]) else subject[:1]
+
+
+def _speaker_of_clause(head: Token) -> Token | None:
+    """"The army (denied the claim and) said *its aircraft* had bombed ...": the speaker whose
+    clause the subject `head` is in; None if it is not a reported clause's subject."""
+    if head.dep_ not in ("nsubj", "nsubjpass") or head.head.dep_ != "ccomp":
+        return None
+    verb = head.head.head
+    subject = [c for c in verb.children if c.dep_ == "nsubj"]
+    if not subject and verb.dep_ == "conj":
+        subject = [c for c in verb.head.children if c.dep_ == "nsubj"]
+    return subject[0] if subject and not _not_one(subject[0]) else None
 
 
 def _reported_speaker(head: Token) -> list[Token]:
