@@ -1067,3 +1067,13 @@ def test_its_aircraft_in_what_a_speaker_said_are_the_speakers(code):
     assert [(e.source.code, e.code, e.target.code, e.source.text) for e in bombing] == [
         ("SDNMIL", "195", "SDNREB", "its aircraft")]
 
+
+
+def test_water_cannon_on_another_states_ship_is_coercion_not_repression(code):
+    assert triples(code("A Chinese coast guard ship fired a water cannon at a Philippine supply boat near the "
+                        "Second Thomas Shoal.", date="2023-08-06")) == {("CHNCOP", "170", "PHL")}
+    # on protesters it is repression, at home or not
+    assert {e.code for e in code("Georgian police used water cannon against opposition protesters in Tbilisi.",
+                                 date="2024-05-01")} == {"175"}
+    assert {e.code for e in code("Israeli police used stun grenades against Palestinian worshippers.",
+                                 date="2024-05-01")} == {"175"}

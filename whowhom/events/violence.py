@@ -13,7 +13,7 @@ from whowhom.records import Actor
 
 WEAPON_KEYS = {"from_codes", "codes"}
 RULE_KEYS = {"name", "why", "from_codes", "to_code", "source_sectors", "target_sectors",
-             "source_words", "target_words", "one_sided"}
+             "source_words", "target_words", "one_sided", "foreign"}
 
 
 @dataclass(frozen=True)
@@ -26,12 +26,14 @@ class ViolenceRule:
     source_words: frozenset[str] = frozenset()
     target_words: frozenset[str] = frozenset()
     one_sided: bool = False  # not for an act coded both ways ("fighting between X and Y")
+    foreign: bool = False  # only when source and target are of two different known countries
 
     def applies(self, code: str, source: Actor, target: Actor,
                 source_words: frozenset[str], target_words: frozenset[str], mutual: bool = False) -> bool:
         return (code in self.from_codes and not (self.one_sided and mutual)
+                and (not self.foreign or bool(source.country and target.country and source.country != target.country))
                 and (not self.source_sectors or source.sector in self.source_sectors)
-                and (not self.target_sectors or target.sector in self.target_sectors)
+                and (not self.target_sectors or (target.sector or "") in self.target_sectors)
                 and (not self.source_words or bool(self.source_words & source_words))
                 and (not self.target_words or bool(self.target_words & target_words)))
 
@@ -71,7 +73,7 @@ def parse_rules(spec: dict, where: str) -> ViolenceRules:
         out.append(ViolenceRule(
             name=str(item.get("name") or f"rule {n}"),
             from_codes=frozenset(str(c) for c in item["from_codes"]), to_code=str(item["to_code"]),
-            one_sided=bool(item.get("one_sided", False)),
+            one_sided=bool(item.get("one_sided", False)), foreign=bool(item.get("foreign", False)),
             **{k: frozenset(str(w) for w in item.get(k) or ())
                for k in ("source_sectors", "target_sectors", "source_words", "target_words")}))
     weapons = (spec or {}).get("weapons") or {}
