@@ -1077,3 +1077,12 @@ def test_water_cannon_on_another_states_ship_is_coercion_not_repression(code):
                                  date="2024-05-01")} == {"175"}
     assert {e.code for e in code("Israeli police used stun grenades against Palestinian worshippers.",
                                  date="2024-05-01")} == {"175"}
+
+
+def test_the_council_is_the_council_named_before(code):
+    events = code("The U.N. Security Council adopted a resolution on Gaza. Israel's ambassador Gilad Erdan "
+                  "criticised the council.", date="2024-03-25")
+    assert ("ISRGOV", "111", "IGOUNOUSC") in triples(events)
+    events = code("The International Atomic Energy Agency inspected the site. Iran criticised the agency.",
+                  date="2024-03-25")
+    assert ("IRN", "111", "IGOUNOIAE") in triples(events)

@@ -19,8 +19,8 @@ from spacy.tokens import Doc
 
 from whowhom.actors.kb import KnowledgeBase, load_kb
 from whowhom.actors.match import Mention, MentionIndex
-from whowhom.actors.resolve import (GROUP_NOUNS, GROUP_PRONOUNS, PAIR_NOUNS, PERSON_PRONOUNS, STATE_NOUNS, STATE_SECTORS,
-                                    ActorResolver, DocContext, opposed_by, phrase_tokens)
+from whowhom.actors.resolve import (BODY_NOUNS, GROUP_NOUNS, GROUP_PRONOUNS, PAIR_NOUNS, PERSON_PRONOUNS, STATE_NOUNS,
+                                    STATE_SECTORS, ActorResolver, DocContext, opposed_by, phrase_tokens)
 from whowhom.dates.resolve import EventDate, event_date, parse_expression, sentence_dates
 from whowhom.events.extract import Candidate, find_candidates, load_lemma_fixes, load_modality, weapon_words
 from whowhom.events.ontology import Codebook, default_codebook
@@ -140,7 +140,8 @@ class Coder:
         others = sum(1 for t in toks if t.i not in covered and (
             t.lower_ in _REFERRING or (t.i > 0 and t.text[:1].isupper() and t.is_alpha)
             # "condemned *the decision*": the doer of an act told before
-            or (t.lower_ in self.modality.act_nouns and t.i > 0 and toks[t.i - 1].lower_ in ("the", "this", "that"))))
+            or ((t.lower_ in self.modality.act_nouns or t.lower_ in BODY_NOUNS)
+                and t.i > 0 and toks[t.i - 1].lower_ in ("the", "this", "that"))))
         return len(mentions) + min(others, 1) >= 2
 
     # ------------------------------------------------------------------------------------

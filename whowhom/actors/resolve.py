@@ -561,6 +561,14 @@ class ActorResolver:
             found = ctx.last(sentence, lambda s: (s.named is not None and s.named.kind == "organization")
                              or (s.named is None and s.actor.sector in GROUP_SECTORS), before)
             how = f"coref:the {head.lemma_.lower()}"
+        elif (_is_definite(head) and head.pos_ == "NOUN" and head.lemma_.lower() in BODY_NOUNS
+              and not any(c.dep_ in ("amod", "compound", "poss") for c in head.children)):
+            # "The U.N. Security Council adopted ... Israel's envoy criticised *the council*":
+            # the body named before with that word in its name.
+            word = head.lemma_.lower()
+            found = ctx.last(sentence, lambda s: s.named is not None and s.named.kind == "organization"
+                             and word in _lemmas(s.actor.text), before)
+            how = f"coref:the {word}"
         elif _is_definite(head) and head.lemma_.lower() in STATE_NOUNS:
             # A state named earlier in this sentence is the other party, not "its neighbouring
             # country": look in the sentences before.
@@ -599,6 +607,11 @@ def _lemmas(text: str) -> set[str]:
 
 # A leader's name before these is the leader's government: "the Biden administration".
 LEADER_BODIES = {"administration", "government", "cabinet", "regime"}
+
+
+# Bodies referred back to by the common noun in their name: "the council", "the agency".
+BODY_NOUNS = {"council", "agency", "commission", "court", "tribunal", "alliance", "bloc", "union", "bank",
+              "fund", "organization", "organisation", "mission", "assembly", "committee", "parliament"}
 
 
 # Acts named as things: whose they are is said by a modifier ("a Russian assault"), never by
