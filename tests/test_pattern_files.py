@@ -93,8 +93,9 @@ def test_the_shipped_topic_rules_put_the_specific_charge_first():
 
 
 def test_an_edited_modality_file_with_a_typo_names_the_file_and_the_key():
-    import yaml
     from importlib import resources
+
+    import yaml
 
     from whowhom.events.extract import parse_modality
 

@@ -121,7 +121,7 @@ def parse_modality(data: object, where: str) -> Modality:
     """The modality tables from a parsed modality.yaml; a clear error for a key missing or
     unknown (a typo in an edited file), naming the file."""
     if not isinstance(data, dict):
-        raise ValueError(f"{where}: expected a mapping of keys (see docs/data-formats.md, modality.yaml)")
+        raise TypeError(f"{where}: expected a mapping of keys (see docs/data-formats.md, modality.yaml)")
     known = set(Modality.__dataclass_fields__)
     missing, unknown = sorted(known - set(data)), sorted(set(data) - known)
     if missing or unknown:
