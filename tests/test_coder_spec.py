@@ -995,6 +995,9 @@ def test_a_translated_city_name_in_words_is_not_that_city(code):
 def test_a_leaders_administration_is_the_leaders_government(code):
     assert triples(code("Human rights groups criticised the Biden administration.", date="2023-06-21")) == {
         ("---NGO", "111", "USAGOV")}
+    # ... the one he led, even when he holds no office on the date
+    assert triples(code("The Trump administration imposed tariffs on China.", date="2023-06-21")) == {
+        ("USAGOV", "163", "CHN")}
 
 
 def test_a_description_then_a_known_name_in_apposition_is_that_person(code):

@@ -223,6 +223,11 @@ class ActorResolver:
             role = nm.role_on(date, prefer=prefer)
             if role is None:
                 return None
+            if head.lemma_.lower() in LEADER_BODIES and nm.kind == "person" and role.sector != "GOV":
+                # "the Trump administration" in 2023 is the government he led, not his party
+                led = [r for r in nm.roles if r.sector == "GOV" and (r.start or "") <= (date or "9999")]
+                if led:
+                    role = max(led, key=lambda r: r.start or "")
             if nm.kind == "organization" and cue_country and role.country and cue_country != role.country:
                 # "Chile's Defense Department" is Chile's, whatever the dictionary's default is.
                 return Actor(text=text, code=f"{cue_country}{role.sector or ''}", country=cue_country,
