@@ -175,6 +175,7 @@ class Coder:
             # publication date would be a wrong date for an undated past-tense event here.
             historical = (last_date is not None and s.index - last_date_at <= 3 and doc.date is not None
                           and int(last_date.value[:4]) < int(doc.date[:4]) - 1)
+            first_new = len(events)
             for cand in w.candidates:
                 if hits is not None and not cand.derived:
                     entry = self.codebook.get(cand.code)
@@ -182,10 +183,9 @@ class Coder:
                                            _trigger_score(cand), cand.pattern.where))
                 events.extend(self._events_of_candidate(doc, s, sent, w.mentions, cand, ctx, last_date, historical,
                                                         filed_at, earlier=events))
-            for e in events:
-                if e.sentence_id == s.index:
-                    ctx.count_party(e.source)
-                    ctx.count_party(e.target)
+            for e in events[first_new:]:
+                ctx.count_party(e.source)
+                ctx.count_party(e.target)
             found = _explicit_date(sent, doc.date)
             if found:
                 last_date, last_date_at = found, s.index
@@ -419,14 +419,14 @@ class Coder:
                 # "The Israeli army said warplanes struck ...": the speaker's own forces
                 src = replace(src, country=speaker.country, code=f"{speaker.country}{src.sector}",
                               resolved_by=f"{src.resolved_by}+speaker")
-            if location is not None and mediators and location.country in {m.country for m in mediators}:
-                pass  # the mediator's city hosts the talks; the parties are not its people
-            elif location is not None:
+            # (the mediator's city hosts the talks: the parties are not its people)
+            if location is not None and location.country not in {m.country for m in mediators}:
                 # (armed forces fight abroad: "warplanes struck targets in Gaza" are not Gaza's)
                 armed_abroad = cand.code[:2] in ARMED_ROOTS and src.sector in ARMED_SECTORS
                 src = src if armed_abroad else _fill_country(src, location)
                 tgt = _fill_country(tgt, location)
-            elif filed_at is not None and all(_sector_only(a) or a.country == filed_at.country for a in (src, tgt)):
+            elif location is None and filed_at is not None and all(
+                    _sector_only(a) or a.country == filed_at.country for a in (src, tgt)):
                 # only for a domestic event there: "BRUSSELS -- the EU condemned the repression of
                 # activists" is not about Belgian activists
                 src, tgt = _fill_country(src, filed_at), _fill_country(tgt, filed_at)
