@@ -20,7 +20,8 @@ from spacy.tokens import Doc
 from whowhom.actors.kb import KnowledgeBase, load_kb
 from whowhom.actors.match import Mention, MentionIndex
 from whowhom.actors.resolve import (BODY_NOUNS, GROUP_NOUNS, GROUP_PRONOUNS, PAIR_NOUNS, PERSON_PRONOUNS, STATE_NOUNS,
-                                    STATE_SECTORS, ActorResolver, DocContext, opposed_by, phrase_tokens)
+                                    STATE_SECTORS, ActorResolver, DocContext, opposed_by, phrase_text,
+                                    phrase_tokens)
 from whowhom.dates.resolve import EventDate, event_date, parse_expression, sentence_dates
 from whowhom.events.extract import Candidate, find_candidates, load_lemma_fixes, load_modality, weapon_words
 from whowhom.events.ontology import Codebook, default_codebook
@@ -200,9 +201,7 @@ class Coder:
         roots = self.modality.act_nouns.get(head.lemma_.lower())
         if roots is None or not _is_bare_definite(head):
             return None
-        words = sorted(phrase_tokens(head), key=lambda t: t.i)
-        start = s.start + words[0].idx
-        text = head.doc.text[words[0].idx:words[-1].idx + len(words[-1].text)]
+        text, start, end = phrase_text(head, s.start)
         for e in reversed(earlier):
             if e.sentence_id >= s.index:
                 continue
@@ -211,7 +210,7 @@ class Coder:
             if e.root_code in ("10", "11", "12") or e.code == "051":
                 continue  # (another reaction is not what "the move" refers to)
             if (roots == "any" or e.root_code in roots.split()) and _usable(e.source):
-                return replace(e.source, text=text, start=start, end=start + len(text),
+                return replace(e.source, text=text, start=start, end=end,
                                resolved_by=f"doer-of-earlier-act:{e.event_id}")
         return None
 

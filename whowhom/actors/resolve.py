@@ -72,7 +72,7 @@ class DocContext:
 
     date: str | None
     seen: list[Seen] = field(default_factory=list)
-    # how often each country has been a party to an event coded so far
+    # how often each party (see party_key) has been in an event coded so far
     parties: dict[str, int] = field(default_factory=dict)
 
     def count_party(self, actor: Actor) -> None:
@@ -150,11 +150,8 @@ class ActorResolver:
         actor = self._resolve_phrase(head, mentions, ctx, sentence, offset, date)
         if actor is None and _supporters(head) and not any(t.pos_ == "PROPN" for t in phrase_tokens(head)):
             # "dozens of party supporters": people, of the country the event places them in
-            span = sorted(phrase_tokens(head), key=lambda t: t.i)
-            start = offset + span[0].idx
-            text = head.doc.text[span[0].idx:span[-1].idx + len(span[-1].text)]
-            return Actor(text=text, code="---CVL", sector="CVL", start=start, end=start + len(text),
-                         resolved_by="sector")
+            text, start, end = phrase_text(head, offset)
+            return Actor(text=text, code="---CVL", sector="CVL", start=start, end=end, resolved_by="sector")
         if actor is not None and actor.sector in STATE_SECTORS and _supporters(head):
             # "Thousands of junta supporters", "supporters of President Trump": people who back
             # the state, not the state.
@@ -182,10 +179,7 @@ class ActorResolver:
     def _resolve_phrase(self, head: Token, mentions: list[Mention], ctx: DocContext, sentence: int,
                         offset: int, date: str | None) -> Actor | None:
         span = phrase_tokens(head)
-        lo, hi = min(t.i for t in span), max(t.i for t in span) + 1
-        text_start = offset + head.doc[lo].idx
-        text_end = offset + head.doc[hi - 1].idx + len(head.doc[hi - 1].text)
-        text = head.doc.text[head.doc[lo].idx:head.doc[hi - 1].idx + len(head.doc[hi - 1].text)]
+        text, text_start, text_end = phrase_text(head, offset)
         owner = next((c for c in head.children if c.dep_ == "poss" and c.lower_ in ("its", "their")), None)
         if owner is not None and head.lemma_.lower() in PLATFORM_NOUNS:
             # "The army said *its aircraft* had bombed RSF positions": the owner's forces (a
@@ -585,11 +579,8 @@ class ActorResolver:
         return _referent(found, text, start, end, date, how)
 
     def _as_referent(self, seen: Seen, head: Token, offset: int, date: str | None, how: str) -> Actor:
-        span = phrase_tokens(head)
-        lo, hi = min(t.i for t in span), max(t.i for t in span) + 1
-        text = head.doc[lo:hi].text
-        start = offset + head.doc[lo].idx
-        return _referent(seen, text, start, start + len(text), date, how)
+        text, start, end = phrase_text(head, offset)
+        return _referent(seen, text, start, end, date, how)
 
 
 def _referent(found: Seen, text: str, start: int, end: int, date: str | None, how: str) -> Actor:
@@ -789,6 +780,14 @@ def _is_named(m: Mention) -> bool:
 def _is_definite(head: Token) -> bool:
     return any(c.dep_ in ("det", "poss") and c.lower_ in ("the", "its", "this", "that", "these", "those", "their")
                for c in head.children)
+
+
+def phrase_text(head: Token, offset: int) -> tuple[str, int, int]:
+    """The head's noun phrase as the text has it, with its start and end in the document."""
+    span = phrase_tokens(head)
+    first, last = min(span, key=lambda t: t.i), max(span, key=lambda t: t.i)
+    text = head.doc.text[first.idx:last.idx + len(last.text)]
+    return text, offset + first.idx, offset + first.idx + len(text)
 
 
 def phrase_tokens(head: Token) -> list[Token]:
