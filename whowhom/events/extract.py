@@ -611,8 +611,9 @@ def _mood(tok: Token, m: Modality) -> tuple[str, Token | None]:
         # (a finite conjunct has its own polarity: "said troops were *not* involved and
         # *accused* Azerbaijan of ...")
         own_polarity = via == "conj" and tok.tag_ in ("VBD", "VBZ", "VBP")
-        negated = not own_polarity and any(c.dep_ == "neg" for c in kids) or not own_polarity and any(
-            c.lower_ in ("never", "no") and c.dep_ in ("advmod", "det", "neg") for c in kids if not (first and c.dep_ == "det"))
+        negated = not own_polarity and (any(c.dep_ == "neg" for c in kids) or any(
+            c.lower_ in ("never", "no") and c.dep_ in ("advmod", "det", "neg") for c in kids
+            if not (first and c.dep_ == "det")))
         if negated:
             # "X will not / would not do Y" is a refusal (CAMEO 12), not a mere absence.
             if first and any(c.dep_ == "aux" and c.lower_ in ("will", "would", "wo", "'ll") for c in kids):
